@@ -1,0 +1,123 @@
+//! `podscape`: the command-line front end. It reads console lines, hands them to core, and prints
+//! what core answers. Everything it knows about Kubernetes, it asks core.
+
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use podscape_core::{Cluster, Config, Files, Output};
+
+#[derive(Parser)]
+#[command(name = "podscape", version, about = "A Kubernetes cluster to see and break, on the command line")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run console lines from FILE (or stdin, with `-` or no FILE) against a fresh cluster; exit 1
+    /// if any line failed.
+    Run {
+        /// A script of console lines; `-` or nothing reads stdin.
+        file: Option<String>,
+        /// The seed of the cluster's random choices.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Start with only the nodes and the system services.
+        #[arg(long)]
+        empty: bool,
+    },
+    /// An interactive console: type lines, see answers.
+    Shell {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        empty: bool,
+    },
+}
+
+/// Reads `kubectl apply -f PATH` files from disk, relative to the script's folder.
+struct DiskFiles {
+    base: PathBuf,
+}
+
+impl Files for DiskFiles {
+    fn read(&self, path: &str) -> Result<String, String> {
+        let p = Path::new(path);
+        let full = if p.is_absolute() { p.to_path_buf() } else { self.base.join(p) };
+        std::fs::read_to_string(&full).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => format!("the path \"{path}\" does not exist"),
+            _ => format!("error reading {path}: {e}"),
+        })
+    }
+}
+
+fn print(out: &Output) {
+    let mut so = std::io::stdout().lock();
+    let _ = so.write_all(out.stdout.as_bytes());
+    let _ = so.flush();
+    let mut se = std::io::stderr().lock();
+    let _ = se.write_all(out.stderr.as_bytes());
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run { file, seed, empty } => {
+            let (text, base) = match file.as_deref() {
+                None | Some("-") => {
+                    let mut s = String::new();
+                    if let Err(e) = std::io::stdin().read_to_string(&mut s) {
+                        eprintln!("podscape: reading stdin: {e}");
+                        return ExitCode::from(2);
+                    }
+                    (s, std::env::current_dir().unwrap_or_default())
+                }
+                Some(path) => match std::fs::read_to_string(path) {
+                    Ok(s) => {
+                        let base = Path::new(path).parent().map(Path::to_path_buf).unwrap_or_default();
+                        (s, base)
+                    }
+                    Err(e) => {
+                        eprintln!("podscape: {path}: {e}");
+                        return ExitCode::from(2);
+                    }
+                },
+            };
+            let files = DiskFiles { base };
+            let mut cluster = Cluster::new(Config { seed, empty });
+            let mut failed = false;
+            for line in text.lines() {
+                let out = cluster.run(line, &files);
+                failed |= !out.ok();
+                print(&out);
+            }
+            if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+        }
+        Command::Shell { seed, empty } => {
+            let files = DiskFiles { base: std::env::current_dir().unwrap_or_default() };
+            let mut cluster = Cluster::new(Config { seed, empty });
+            let stdin = std::io::stdin();
+            loop {
+                print!("{} $ ", cluster.now().rfc3339());
+                let _ = std::io::stdout().flush();
+                let mut line = String::new();
+                match stdin.lock().read_line(&mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+                if matches!(line.trim(), "exit" | "quit") {
+                    break;
+                }
+                let out = cluster.run(&line, &files);
+                print(&out);
+                if !out.stdout.is_empty() && !out.stdout.ends_with('\n') {
+                    println!();
+                }
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}

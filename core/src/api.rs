@@ -1,0 +1,258 @@
+//! The API objects, shaped field for field like Kubernetes' own, so real manifests deserialize into
+//! them and what they serialize to applies on a real cluster.
+//!
+//! Fields that Podscape does not simulate yet are kept as raw JSON values rather than dropped, so
+//! they survive an apply and an export.
+
+pub mod discovery;
+pub mod event;
+pub mod meta;
+pub mod node;
+pub mod pod;
+pub mod service;
+pub mod workload;
+
+use serde_json::Value;
+
+pub use discovery::{EndpointSlice, Endpoints};
+pub use event::Event;
+pub use meta::{ObjectMeta, Uid};
+pub use node::{Namespace, Node};
+pub use pod::Pod;
+pub use service::Service;
+pub use workload::{Deployment, ReplicaSet};
+
+/// Where an object lives: its namespace (empty for cluster-scoped kinds) and its name.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub struct ObjectKey {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjectKey {
+    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Self {
+        ObjectKey { namespace: namespace.into(), name: name.into() }
+    }
+
+    pub fn cluster(name: impl Into<String>) -> Self {
+        ObjectKey { namespace: String::new(), name: name.into() }
+    }
+
+    pub fn of(meta: &ObjectMeta) -> Self {
+        ObjectKey::new(meta.namespace.clone(), meta.name.clone())
+    }
+}
+
+impl std::fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() { f.write_str(&self.name) } else { write!(f, "{}/{}", self.namespace, self.name) }
+    }
+}
+
+/// Implemented by every API type: what kind it is and where its metadata is.
+pub trait Resource: Clone + serde::Serialize + serde::de::DeserializeOwned {
+    const KIND: Kind;
+    fn meta(&self) -> &ObjectMeta;
+    fn meta_mut(&mut self) -> &mut ObjectMeta;
+    fn into_object(self) -> Object;
+    fn from_object(obj: Object) -> Option<Self>;
+    fn key(&self) -> ObjectKey {
+        ObjectKey::of(self.meta())
+    }
+}
+
+macro_rules! kinds {
+    ($( $variant:ident($ty:ty) {
+        group: $group:expr, plural: $plural:expr, short: [$($short:expr),*], namespaced: $ns:expr $(,)?
+    } ),* $(,)?) => {
+        /// The kinds core stores, with the names kubectl knows them by.
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+        pub enum Kind { $($variant),* }
+
+        /// An object of any kind core stores.
+        #[derive(Clone, PartialEq, Debug)]
+        pub enum Object { $($variant($ty)),* }
+
+        impl Kind {
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
+
+            /// The `kind` field: `Pod`, `Deployment`.
+            pub fn name(self) -> &'static str {
+                match self { $(Kind::$variant => stringify!($variant)),* }
+            }
+
+            /// The API group; empty for the core group.
+            pub fn group(self) -> &'static str {
+                match self { $(Kind::$variant => $group),* }
+            }
+
+            /// The lower-case plural resource name: `pods`, `endpointslices`.
+            pub fn plural(self) -> &'static str {
+                match self { $(Kind::$variant => $plural),* }
+            }
+
+            /// kubectl's short names: `po`, `svc`, `deploy`.
+            pub fn short_names(self) -> &'static [&'static str] {
+                match self { $(Kind::$variant => &[$($short),*]),* }
+            }
+
+            pub fn namespaced(self) -> bool {
+                match self { $(Kind::$variant => $ns),* }
+            }
+        }
+
+        impl Object {
+            pub fn kind(&self) -> Kind {
+                match self { $(Object::$variant(_) => Kind::$variant),* }
+            }
+
+            pub fn meta(&self) -> &ObjectMeta {
+                match self { $(Object::$variant(o) => &o.metadata),* }
+            }
+
+            pub fn meta_mut(&mut self) -> &mut ObjectMeta {
+                match self { $(Object::$variant(o) => &mut o.metadata),* }
+            }
+
+            /// The object as kubectl prints it: its fields plus `apiVersion` and `kind`.
+            pub fn to_value(&self) -> Value {
+                let mut v = match self {
+                    $(Object::$variant(o) => serde_json::to_value(o).unwrap_or(Value::Null)),*
+                };
+                if let Value::Object(map) = &mut v {
+                    let kind = self.kind();
+                    map.insert("apiVersion".into(), Value::String(kind.api_version()));
+                    map.insert("kind".into(), Value::String(kind.name().into()));
+                }
+                v
+            }
+
+            /// Reads an object of `kind` from JSON (`apiVersion` and `kind` already checked).
+            pub fn from_value(kind: Kind, mut value: Value) -> Result<Object, String> {
+                if let Value::Object(map) = &mut value {
+                    map.remove("apiVersion");
+                    map.remove("kind");
+                }
+                match kind {
+                    $(Kind::$variant => serde_json::from_value::<$ty>(value)
+                        .map(Object::$variant)
+                        .map_err(|e| e.to_string())),*
+                }
+            }
+        }
+
+        $(
+            impl Resource for $ty {
+                const KIND: Kind = Kind::$variant;
+                fn meta(&self) -> &ObjectMeta { &self.metadata }
+                fn meta_mut(&mut self) -> &mut ObjectMeta { &mut self.metadata }
+                fn into_object(self) -> Object { Object::$variant(self) }
+                fn from_object(obj: Object) -> Option<Self> {
+                    match obj { Object::$variant(o) => Some(o), #[allow(unreachable_patterns)] _ => None }
+                }
+            }
+        )*
+    };
+}
+
+kinds! {
+    Namespace(Namespace) { group: "", plural: "namespaces", short: ["ns"], namespaced: false },
+    Node(Node) { group: "", plural: "nodes", short: ["no"], namespaced: false },
+    Pod(Pod) { group: "", plural: "pods", short: ["po"], namespaced: true },
+    Service(Service) { group: "", plural: "services", short: ["svc"], namespaced: true },
+    Endpoints(Endpoints) { group: "", plural: "endpoints", short: ["ep"], namespaced: true },
+    EndpointSlice(EndpointSlice) {
+        group: "discovery.k8s.io", plural: "endpointslices", short: [], namespaced: true
+    },
+    Deployment(Deployment) { group: "apps", plural: "deployments", short: ["deploy"], namespaced: true },
+    ReplicaSet(ReplicaSet) { group: "apps", plural: "replicasets", short: ["rs"], namespaced: true },
+    Event(Event) { group: "", plural: "events", short: ["ev"], namespaced: true },
+}
+
+impl Kind {
+    /// `v1`, `apps/v1`, `discovery.k8s.io/v1`.
+    pub fn api_version(self) -> String {
+        match self.group() {
+            "" => "v1".into(),
+            g => format!("{g}/v1"),
+        }
+    }
+
+    /// The lower-case singular: `pod`, `endpointslice`.
+    pub fn singular(self) -> String {
+        self.name().to_ascii_lowercase()
+    }
+
+    /// How kubectl names the resource in messages: `pod`, `deployment.apps`,
+    /// `endpointslice.discovery.k8s.io` (kind, then group when it is not the core group).
+    pub fn qualified(self) -> String {
+        match self.group() {
+            "" => self.singular(),
+            g => format!("{}.{g}", self.singular()),
+        }
+    }
+
+    /// Resolves a resource name as kubectl does: plural, singular, short name, or any of them
+    /// followed by the group (`deployments.apps`); case-insensitive.
+    pub fn parse(text: &str) -> Option<Kind> {
+        let lower = text.to_ascii_lowercase();
+        let (name, group) = match lower.split_once('.') {
+            Some((n, g)) => (n.to_string(), Some(g.to_string())),
+            None => (lower, None),
+        };
+        Kind::ALL.iter().copied().find(|k| {
+            let name_ok = name == k.plural() || name == k.singular() || k.short_names().contains(&name.as_str());
+            let group_ok = match &group {
+                None => true,
+                Some(g) => g == k.group() || (k.group().is_empty() && g == "core"),
+            };
+            name_ok && group_ok
+        })
+    }
+
+    /// Kind from an `apiVersion` and `kind` pair, as a manifest names it.
+    pub fn from_type(api_version: &str, kind: &str) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|k| k.name() == kind && k.api_version() == api_version)
+    }
+}
+
+impl Object {
+    pub fn key(&self) -> ObjectKey {
+        ObjectKey::of(self.meta())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubectl_resource_names_resolve() {
+        for (text, kind) in [
+            ("pods", Kind::Pod),
+            ("po", Kind::Pod),
+            ("Pod", Kind::Pod),
+            ("svc", Kind::Service),
+            ("deployments.apps", Kind::Deployment),
+            ("deploy", Kind::Deployment),
+            ("endpointslices.discovery.k8s.io", Kind::EndpointSlice),
+            ("ep", Kind::Endpoints),
+            ("no", Kind::Node),
+        ] {
+            assert_eq!(Kind::parse(text), Some(kind), "{text}");
+        }
+        assert_eq!(Kind::parse("deployments.core"), None);
+        assert_eq!(Kind::parse("widgets"), None);
+    }
+
+    #[test]
+    fn objects_carry_api_version_and_kind_when_printed() {
+        let obj = Object::Deployment(Deployment::default());
+        let v = obj.to_value();
+        assert_eq!(v["apiVersion"], "apps/v1");
+        assert_eq!(v["kind"], "Deployment");
+        assert_eq!(Kind::EndpointSlice.qualified(), "endpointslice.discovery.k8s.io");
+        assert_eq!(Kind::from_type("apps/v1", "ReplicaSet"), Some(Kind::ReplicaSet));
+        assert_eq!(Kind::from_type("v1", "Deployment"), None);
+    }
+}

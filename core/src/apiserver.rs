@@ -1,0 +1,350 @@
+//! The API server's write path: the only code that writes to the store. It validates, fills in
+//! server-side defaults, names and numbers objects, allocates ClusterIPs and NodePorts, handles
+//! graceful pod deletion, and tells the informers what changed.
+
+use std::fmt;
+
+use crate::api::meta::{Condition, Time, set_condition};
+use crate::api::{Kind, Object, ObjectKey, Pod, Resource, Service};
+use crate::store::Stored;
+use crate::validation::{FieldError, aggregate, validate_object};
+use crate::{Cluster, informers};
+
+/// An API error, with the reason kubectl puts in brackets.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ApiError {
+    pub reason: Reason,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Reason {
+    NotFound,
+    AlreadyExists,
+    Invalid,
+    BadRequest,
+    Forbidden,
+    Conflict,
+}
+
+impl ApiError {
+    pub fn not_found(kind: Kind, name: &str) -> Self {
+        ApiError { reason: Reason::NotFound, message: format!("{} \"{name}\" not found", resource_name(kind)) }
+    }
+
+    pub fn already_exists(kind: Kind, name: &str) -> Self {
+        ApiError {
+            reason: Reason::AlreadyExists,
+            message: format!("{} \"{name}\" already exists", resource_name(kind)),
+        }
+    }
+
+    /// `The Service "1abc" is invalid: metadata.name: Invalid value: …`
+    pub fn invalid(kind: Kind, name: &str, errs: &[FieldError]) -> Self {
+        ApiError {
+            reason: Reason::Invalid,
+            message: format!("{} \"{name}\" is invalid: {}", kind.name(), aggregate(errs)),
+        }
+    }
+}
+
+/// How kubectl prints an API error: `Error from server (NotFound): pods "x" not found`; an
+/// Invalid error is printed as its message, prefixed `The`.
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.reason {
+            Reason::Invalid => write!(f, "The {}", self.message),
+            r => write!(f, "Error from server ({r:?}): {}", self.message),
+        }
+    }
+}
+
+/// `pods`, `deployments.apps`: the resource as API errors name it.
+pub fn resource_name(kind: Kind) -> String {
+    match kind.group() {
+        "" => kind.plural().to_string(),
+        g => format!("{}.{g}", kind.plural()),
+    }
+}
+
+impl Cluster {
+    /// Creates an object: namespace check, name generation, validation, defaults, allocation.
+    pub(crate) fn api_create(&mut self, mut obj: Object) -> Result<Object, ApiError> {
+        let kind = obj.kind();
+        if kind.namespaced() {
+            let ns = obj.meta().namespace.clone();
+            let ns = if ns.is_empty() { "default".to_string() } else { ns };
+            if self.store.get::<crate::api::Namespace>(&ObjectKey::cluster(ns.as_str())).is_none() {
+                return Err(ApiError::not_found(Kind::Namespace, &ns));
+            }
+            obj.meta_mut().namespace = ns;
+        } else {
+            obj.meta_mut().namespace.clear();
+        }
+        if obj.meta().name.is_empty() {
+            let prefix = obj.meta().generate_name.clone();
+            if prefix.is_empty() {
+                return Err(ApiError::invalid(
+                    kind,
+                    "",
+                    &[FieldError::required("metadata.name", "name or generateName is required")],
+                ));
+            }
+            // The API server retries a generated name that collides; a few tries are plenty.
+            for _ in 0..8 {
+                let name = format!("{prefix}{}", self.rng.name_suffix());
+                if self.store.get_object(kind, &ObjectKey::new(obj.meta().namespace.as_str(), name.as_str())).is_none()
+                {
+                    obj.meta_mut().name = name;
+                    break;
+                }
+            }
+        }
+        let name = obj.meta().name.clone();
+        let errs = validate_object(&obj);
+        if !errs.is_empty() {
+            return Err(ApiError::invalid(kind, &name, &errs));
+        }
+        if self.store.get_object(kind, &obj.key()).is_some() {
+            return Err(ApiError::already_exists(kind, &name));
+        }
+        crate::defaults::apply(&mut obj);
+        if let Object::Service(svc) = &mut obj {
+            self.allocate_service(svc)?;
+        }
+        let now = self.now;
+        let rv = self.store.next_resource_version();
+        let uid = crate::api::Uid(self.rng.uuid());
+        let m = obj.meta_mut();
+        m.uid = uid;
+        m.resource_version = rv;
+        m.creation_timestamp = Some(Time(now));
+        m.deletion_timestamp = None;
+        m.deletion_grace_period_seconds = None;
+        if matches!(kind, Kind::Deployment | Kind::ReplicaSet) {
+            m.generation = 1;
+        }
+        self.write(obj.clone());
+        Ok(obj)
+    }
+
+    /// Replaces an object (controllers writing spec or status, kubectl apply). Identity and
+    /// creation fields are kept from the stored object; `generation` moves when the spec does.
+    pub(crate) fn api_update(&mut self, mut obj: Object) -> Result<Object, ApiError> {
+        let kind = obj.kind();
+        let key = obj.key();
+        let Some(old) = self.store.get_object(kind, &key) else {
+            return Err(ApiError::not_found(kind, &key.name));
+        };
+        let errs = validate_object(&obj);
+        if !errs.is_empty() {
+            return Err(ApiError::invalid(kind, &key.name, &errs));
+        }
+        let om = old.meta().clone();
+        let spec_changed = match (&old, &obj) {
+            (Object::Deployment(a), Object::Deployment(b)) => a.spec != b.spec,
+            (Object::ReplicaSet(a), Object::ReplicaSet(b)) => a.spec != b.spec,
+            _ => false,
+        };
+        let rv = self.store.next_resource_version();
+        let m = obj.meta_mut();
+        m.uid = om.uid;
+        m.creation_timestamp = om.creation_timestamp;
+        m.deletion_timestamp = m.deletion_timestamp.or(om.deletion_timestamp);
+        m.deletion_grace_period_seconds = m.deletion_grace_period_seconds.or(om.deletion_grace_period_seconds);
+        m.resource_version = rv;
+        m.generation = if spec_changed { om.generation + 1 } else { om.generation };
+        self.write(obj.clone());
+        Ok(obj)
+    }
+
+    /// Deletes an object as `DELETE` does: a pod on a node gets a deletion timestamp and its grace
+    /// period (the kubelet finishes the job); everything else goes at once and the garbage collector
+    /// follows its dependents.
+    pub(crate) fn api_delete(&mut self, kind: Kind, key: &ObjectKey, grace: Option<i64>) -> Result<Object, ApiError> {
+        let Some(obj) = self.store.get_object(kind, key) else {
+            return Err(ApiError::not_found(kind, &key.name));
+        };
+        if let Object::Pod(pod) = &obj {
+            let grace = grace.unwrap_or_else(|| pod.grace_period_seconds()).max(0);
+            let force = grace == 0;
+            if pod.spec.node_name.is_empty() || force {
+                self.api_remove(kind, key);
+                return Ok(obj);
+            }
+            if pod.metadata.is_terminating() {
+                // A second delete may only shorten the grace period.
+                let current = pod.metadata.deletion_grace_period_seconds.unwrap_or(0);
+                if grace >= current {
+                    return Ok(obj);
+                }
+            }
+            let mut p = pod.clone();
+            p.metadata.deletion_timestamp = Some(Time(self.now + crate::time::SimDuration::seconds(grace)));
+            p.metadata.deletion_grace_period_seconds = Some(grace);
+            p.metadata.resource_version = self.store.next_resource_version();
+            let out = Object::Pod(p.clone());
+            self.write(out.clone());
+            return Ok(out);
+        }
+        self.api_remove(kind, key);
+        Ok(obj)
+    }
+
+    /// Removes an object from the store for good and releases what it held.
+    pub(crate) fn api_remove(&mut self, kind: Kind, key: &ObjectKey) -> Option<Object> {
+        let old = match kind {
+            Kind::Namespace => self.remove_typed::<crate::api::Namespace>(key),
+            Kind::Node => self.remove_typed::<crate::api::Node>(key),
+            Kind::Pod => self.remove_typed::<Pod>(key),
+            Kind::Service => self.remove_typed::<Service>(key),
+            Kind::Endpoints => self.remove_typed::<crate::api::Endpoints>(key),
+            Kind::EndpointSlice => self.remove_typed::<crate::api::EndpointSlice>(key),
+            Kind::Deployment => self.remove_typed::<crate::api::Deployment>(key),
+            Kind::ReplicaSet => self.remove_typed::<crate::api::ReplicaSet>(key),
+            Kind::Event => self.remove_typed::<crate::api::Event>(key),
+        }?;
+        match &old {
+            Object::Pod(p) => {
+                if let Some(alloc) = self.ipam.pods.get_mut(&p.spec.node_name) {
+                    alloc.release(&p.status.pod_ip);
+                }
+                self.kubelet.apply(crate::controllers::kubelet::Note::Forget(p.metadata.uid.clone()));
+            }
+            Object::Service(s) => {
+                if !s.is_headless() && !s.spec.cluster_ip.is_empty() {
+                    self.ipam.services.release(&s.spec.cluster_ip);
+                }
+                for p in &s.spec.ports {
+                    if let Some(np) = p.node_port {
+                        self.ipam.node_ports.remove(&np);
+                    }
+                }
+            }
+            _ => {}
+        }
+        informers::notify(self, kind, key, Some(&old), None);
+        Some(old)
+    }
+
+    /// Binds a pod to a node (`pods/binding`): sets `spec.nodeName` and the PodScheduled condition.
+    pub(crate) fn api_bind(&mut self, key: &ObjectKey, node: &str) -> Result<(), ApiError> {
+        let Some(pod) = self.store.get::<Pod>(key) else {
+            return Err(ApiError::not_found(Kind::Pod, &key.name));
+        };
+        if !pod.spec.node_name.is_empty() {
+            return Err(ApiError {
+                reason: Reason::Conflict,
+                message: format!(
+                    "Operation cannot be fulfilled on pods/binding \"{}\": pod {} is already assigned to node \"{}\"",
+                    key.name, key.name, pod.spec.node_name
+                ),
+            });
+        }
+        let mut p = pod.clone();
+        p.spec.node_name = node.to_string();
+        set_condition(&mut p.status.conditions, Condition::new("PodScheduled", true, self.now));
+        p.metadata.resource_version = self.store.next_resource_version();
+        self.write(Object::Pod(p));
+        Ok(())
+    }
+
+    /// Stores an object that passed the write path and tells the informers.
+    fn write(&mut self, obj: Object) {
+        let kind = obj.kind();
+        let key = obj.key();
+        let old = match obj {
+            Object::Namespace(o) => self.store.put(o).map(Resource::into_object),
+            Object::Node(o) => self.store.put(o).map(Resource::into_object),
+            Object::Pod(o) => self.store.put(o).map(Resource::into_object),
+            Object::Service(o) => self.store.put(o).map(Resource::into_object),
+            Object::Endpoints(o) => self.store.put(o).map(Resource::into_object),
+            Object::EndpointSlice(o) => self.store.put(o).map(Resource::into_object),
+            Object::Deployment(o) => self.store.put(o).map(Resource::into_object),
+            Object::ReplicaSet(o) => self.store.put(o).map(Resource::into_object),
+            Object::Event(o) => self.store.put(o).map(Resource::into_object),
+        };
+        let new = self.store.get_object(kind, &key);
+        informers::notify(self, kind, &key, old.as_ref(), new.as_ref());
+    }
+
+    fn remove_typed<T: Stored>(&mut self, key: &ObjectKey) -> Option<Object> {
+        self.store.remove::<T>(key).map(Resource::into_object)
+    }
+
+    /// ClusterIP and NodePort allocation for a new Service.
+    fn allocate_service(&mut self, svc: &mut Service) -> Result<(), ApiError> {
+        let name = svc.metadata.name.clone();
+        let t = svc.type_or_default().to_string();
+        let mut taken_ip = None;
+        if t != "ExternalName" && !svc.is_headless() {
+            if svc.spec.cluster_ip.is_empty() {
+                let ip = self.ipam.services.allocate_dynamic(&mut self.rng).ok_or_else(|| ApiError {
+                    reason: Reason::Invalid,
+                    message: format!("Service \"{name}\" is invalid: spec.clusterIPs: Internal error: failed to allocate a serviceIP: range is full"),
+                })?;
+                svc.spec.cluster_ip = ip;
+            } else {
+                let ip = svc.spec.cluster_ip.clone();
+                self.ipam.services.allocate_specific(&ip).map_err(|e| {
+                    ApiError::invalid(
+                        Kind::Service,
+                        &name,
+                        &[FieldError::invalid("spec.clusterIPs", format!("[]string{{{ip:?}}}"), e)],
+                    )
+                })?;
+            }
+            svc.spec.cluster_ips = vec![svc.spec.cluster_ip.clone()];
+            taken_ip = Some(svc.spec.cluster_ip.clone());
+        }
+        if t == "NodePort" || t == "LoadBalancer" {
+            let mut taken = Vec::new();
+            for i in 0..svc.spec.ports.len() {
+                let requested = svc.spec.ports[i].node_port.filter(|n| *n != 0);
+                let port = match requested {
+                    Some(np) => {
+                        if !(30000..=32767).contains(&np) || self.ipam.node_ports.contains(&np) {
+                            let why = if (30000..=32767).contains(&np) {
+                                "provided port is already allocated".to_string()
+                            } else {
+                                "provided port is not in the valid range. The range of valid ports is 30000-32767"
+                                    .to_string()
+                            };
+                            for p in taken {
+                                self.ipam.node_ports.remove(&p);
+                            }
+                            if let Some(ip) = &taken_ip {
+                                self.ipam.services.release(ip);
+                            }
+                            return Err(ApiError::invalid(
+                                Kind::Service,
+                                &name,
+                                &[FieldError::invalid(format!("spec.ports[{i}].nodePort"), np, why)],
+                            ));
+                        }
+                        np
+                    }
+                    None => {
+                        let start = 30000 + self.rng.below(2768) as i32;
+                        let Some(p) = (0..2768)
+                            .map(|k| 30000 + (start - 30000 + k) % 2768)
+                            .find(|p| !self.ipam.node_ports.contains(p))
+                        else {
+                            return Err(ApiError {
+                                reason: Reason::Invalid,
+                                message: format!(
+                                    "Service \"{name}\" is invalid: spec.ports[{i}].nodePort: Internal error: failed to allocate a nodePort: range is full"
+                                ),
+                            });
+                        };
+                        p
+                    }
+                };
+                self.ipam.node_ports.insert(port);
+                taken.push(port);
+                svc.spec.ports[i].node_port = Some(port);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,176 @@
+//! The console: one language for the CLI, the page, lessons and tests. A line is split into words
+//! as a shell splits them; `#` starts a comment; `kubectl …` lines answer as kubectl does, `sim …`
+//! lines drive the simulation itself.
+
+pub mod args;
+pub mod jsonpath;
+mod kubectl;
+pub mod output;
+pub mod printers;
+mod sim;
+
+use std::collections::BTreeMap;
+
+use crate::Cluster;
+
+/// What a line printed, and whether it failed (kubectl's exit code).
+#[derive(Clone, PartialEq, Eq, Debug, Default, serde::Serialize)]
+pub struct Output {
+    pub stdout: String,
+    pub stderr: String,
+    pub exit_code: i32,
+}
+
+impl Output {
+    pub fn ok(&self) -> bool {
+        self.exit_code == 0
+    }
+
+    pub(crate) fn out(&mut self, s: impl AsRef<str>) {
+        self.stdout.push_str(s.as_ref());
+    }
+
+    pub(crate) fn outln(&mut self, s: impl AsRef<str>) {
+        self.stdout.push_str(s.as_ref());
+        self.stdout.push('\n');
+    }
+
+    /// A line on stderr; the line fails.
+    pub(crate) fn fail(&mut self, s: impl AsRef<str>) {
+        self.errln(s);
+        self.exit_code = 1;
+    }
+
+    /// A line on stderr that does not fail the line (warnings, "No resources found").
+    pub(crate) fn errln(&mut self, s: impl AsRef<str>) {
+        self.stderr.push_str(s.as_ref());
+        self.stderr.push('\n');
+    }
+}
+
+/// Where `kubectl apply -f PATH` reads files: the CLI reads the disk (relative to the script), the
+/// page a set of uploaded files. Core itself never touches a file system.
+pub trait Files {
+    fn read(&self, path: &str) -> Result<String, String>;
+}
+
+/// No files at all: every read fails as a missing file does.
+pub struct NoFiles;
+
+impl Files for NoFiles {
+    fn read(&self, path: &str) -> Result<String, String> {
+        Err(format!("the path \"{path}\" does not exist"))
+    }
+}
+
+/// Files held in memory (uploads, a replayed log's inlined files, tests).
+impl Files for BTreeMap<String, String> {
+    fn read(&self, path: &str) -> Result<String, String> {
+        self.get(path).cloned().ok_or_else(|| format!("the path \"{path}\" does not exist"))
+    }
+}
+
+/// The console's own state: what `kubectl config set-context --current --namespace` changes.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub namespace: String,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session { namespace: "default".into() }
+    }
+}
+
+/// Records the files a line read, so the command log can inline them.
+pub(crate) struct Recording<'a> {
+    inner: &'a dyn Files,
+    pub read: std::cell::RefCell<BTreeMap<String, String>>,
+}
+
+impl Files for Recording<'_> {
+    fn read(&self, path: &str) -> Result<String, String> {
+        let text = self.inner.read(path)?;
+        self.read.borrow_mut().insert(path.to_string(), text.clone());
+        Ok(text)
+    }
+}
+
+impl Cluster {
+    /// Runs one console line.
+    pub fn run(&mut self, line: &str, files: &dyn Files) -> Output {
+        let Some(words) = shlex::split(line) else {
+            let mut out = Output::default();
+            out.fail("error: unterminated quote or trailing backslash");
+            return out;
+        };
+        if words.is_empty() {
+            return Output::default();
+        }
+        let rec = Recording { inner: files, read: Default::default() };
+        let at = self.now.rfc3339();
+        let out = match words[0].as_str() {
+            "kubectl" | "k" => kubectl::run(self, &words[1..], &rec),
+            "sim" => sim::run(self, &words[1..]),
+            "help" => {
+                let mut o = Output::default();
+                o.out(HELP);
+                o
+            }
+            other => {
+                let mut o = Output::default();
+                o.fail(format!("{other}: command not found (lines start with kubectl or sim; try help)"));
+                o
+            }
+        };
+        self.log.push(crate::LogLine { at, line: line.trim().to_string(), files: rec.read.into_inner() });
+        out
+    }
+
+    /// Runs several lines (a script), stopping at none: every line runs, as `podscape run` does.
+    pub fn run_script(&mut self, text: &str, files: &dyn Files) -> Vec<(String, Output)> {
+        text.lines().map(|l| (l.to_string(), self.run(l, files))).collect()
+    }
+
+    /// Moves time until `done` holds or `limit` has passed, stopping at each scheduled event to
+    /// look; returns whether `done` held. This is how verbs that wait in real kubectl wait here.
+    pub(crate) fn run_until(&mut self, limit: crate::SimDuration, done: impl Fn(&Cluster) -> bool) -> bool {
+        let deadline = self.now + limit;
+        loop {
+            self.settle();
+            if done(self) {
+                return true;
+            }
+            match self.next_event_at() {
+                Some(at) if at <= deadline => {
+                    let d = at - self.now;
+                    self.advance(d);
+                }
+                _ => {
+                    let d = deadline - self.now;
+                    self.advance(d);
+                    return done(self);
+                }
+            }
+        }
+    }
+}
+
+const HELP: &str = "\
+Podscape console: kubectl against a simulated cluster, plus sim verbs that drive the simulation.
+
+kubectl verbs:
+  kubectl get TYPE[,TYPE...] [NAME...] [-o wide|json|yaml|name|jsonpath=TEMPLATE] [-l SELECTOR] [-n NS|-A]
+      TYPE: pods (po), services (svc), endpoints (ep), endpointslices, deployments (deploy),
+            replicasets (rs), nodes (no), namespaces (ns), events (ev), all
+  kubectl delete TYPE NAME... [--grace-period=N] [--force] [--wait=false]
+  kubectl expose deployment|service|replicaset|pod NAME --port=P [--target-port=T] [--name=N]
+      [--type=ClusterIP|NodePort|LoadBalancer] [--protocol=TCP|UDP|SCTP]
+  kubectl apply -f FILE
+
+sim verbs (simulated time moves only when a line moves it):
+  sim advance DURATION     move time forward (30s, 2m, 1h30m)
+  sim step                 move time to the next scheduled event
+
+Lines are split as a shell splits words; # starts a comment.
+";

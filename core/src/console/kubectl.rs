@@ -1,0 +1,658 @@
+//! kubectl verbs, answering in kubectl's words and shapes.
+
+use serde_json::Value;
+
+use super::args::{Args, Flag, boolean, value};
+use super::{Files, Output, jsonpath, output, printers};
+use crate::api::meta::{IntOrString, ObjectMeta};
+use crate::api::service::{ServicePort, ServiceSpec};
+use crate::api::{Kind, Object, ObjectKey, Resource, Service};
+use crate::apiserver::{ApiError, resource_name};
+use crate::labels::Selector;
+use crate::time::SimDuration;
+use crate::{Cluster, manifest};
+
+pub fn run(c: &mut Cluster, words: &[String], files: &dyn Files) -> Output {
+    let mut out = Output::default();
+    let Some(verb) = words.first() else {
+        out.out(super::HELP);
+        return out;
+    };
+    let rest = &words[1..];
+    match verb.as_str() {
+        "get" => get(c, rest, &mut out),
+        "delete" => delete(c, rest, &mut out),
+        "expose" => expose(c, rest, &mut out),
+        "apply" => apply(c, rest, files, &mut out),
+        "help" | "--help" | "-h" => out.out(super::HELP),
+        other => out.fail(format!("error: unknown command \"{other}\" for \"kubectl\"")),
+    }
+    out
+}
+
+/// Parses flags, printing pflag's error and kubectl's usage hint on failure.
+fn parse(verb: &str, words: &[String], flags: &[Flag], out: &mut Output) -> Option<Args> {
+    match Args::parse(words, flags) {
+        Ok(a) => Some(a),
+        Err(e) => {
+            out.fail(format!("error: {e}\nSee 'kubectl {verb} --help' for usage."));
+            None
+        }
+    }
+}
+
+fn namespace(c: &Cluster, args: &Args) -> String {
+    args.get("namespace").map_or_else(|| c.console.namespace.clone(), str::to_string)
+}
+
+/// Resolves a resource type word, with kubectl's error for an unknown one.
+fn kind_of(word: &str, out: &mut Output) -> Option<Kind> {
+    let k = Kind::parse(word);
+    if k.is_none() {
+        out.fail(format!("error: the server doesn't have a resource type \"{word}\""));
+    }
+    k
+}
+
+/// Splits `TYPE NAME...`, `TYPE/NAME...` and `TYPE,TYPE` forms into (kind, optional name) requests.
+fn requests(positional: &[String], verb: &str, out: &mut Output) -> Option<Vec<(Kind, Option<String>)>> {
+    let Some(first) = positional.first() else {
+        out.fail(format!(
+            "error: you must specify the type of resource to {verb}. Use \"kubectl api-resources\" for a complete list of supported resources."
+        ));
+        return None;
+    };
+    let mut reqs = Vec::new();
+    if first.contains('/') {
+        for p in positional {
+            let Some((t, n)) = p.split_once('/') else {
+                out.fail("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'");
+                return None;
+            };
+            reqs.push((kind_of(t, out)?, Some(n.to_string())));
+        }
+        return Some(reqs);
+    }
+    let mut kinds = Vec::new();
+    for t in first.split(',') {
+        if t == "all" {
+            kinds.extend([Kind::Pod, Kind::Service, Kind::Deployment, Kind::ReplicaSet]);
+        } else {
+            kinds.push(kind_of(t, out)?);
+        }
+    }
+    if positional.len() > 1 {
+        if kinds.len() > 1 {
+            out.fail("error: arguments in resource/name form must have a single resource and name");
+            return None;
+        }
+        for n in &positional[1..] {
+            reqs.push((kinds[0], Some(n.clone())));
+        }
+    } else {
+        reqs.extend(kinds.into_iter().map(|k| (k, None)));
+    }
+    Some(reqs)
+}
+
+const GET_FLAGS: &[Flag] = &[
+    value("output", Some('o')),
+    value("selector", Some('l')),
+    boolean("show-labels", None),
+    boolean("no-headers", None),
+    boolean("watch", Some('w')),
+];
+
+fn get(c: &mut Cluster, words: &[String], out: &mut Output) {
+    let Some(args) = parse("get", words, GET_FLAGS, out) else { return };
+    let Some(reqs) = requests(&args.positional, "get", out) else { return };
+    let all_ns = args.flag("all-namespaces");
+    let ns = namespace(c, &args);
+    let selector = match args.get("selector").map(Selector::parse) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => return out.fail(format!("error: unable to parse requirement: {e}")),
+    };
+    let format = args.get("output").unwrap_or("");
+    let (fmt, template) = match format.split_once('=') {
+        Some((f, t)) => (f, Some(t)),
+        None => (format, None),
+    };
+    if !["", "wide", "json", "yaml", "name", "jsonpath"].contains(&fmt) || (fmt == "jsonpath" && template.is_none()) {
+        return out.fail(format!(
+            "error: unable to match a printer suitable for the output format \"{format}\", allowed formats are: json,jsonpath,name,wide,yaml"
+        ));
+    }
+
+    // Gather objects in request order; a missing name is an error that does not stop the rest.
+    let mut found: Vec<Object> = Vec::new();
+    let mut named = false;
+    let mut kinds_listed: Vec<Kind> = Vec::new();
+    for (kind, name) in &reqs {
+        let scope = if kind.namespaced() { ns.as_str() } else { "" };
+        match name {
+            Some(n) => {
+                named = true;
+                match c.store.get_object(*kind, &ObjectKey::new(scope, n.as_str())) {
+                    Some(o) => found.push(o),
+                    None => out.fail(ApiError::not_found(*kind, n).to_string()),
+                }
+            }
+            None => {
+                let listing_ns = if all_ns || !kind.namespaced() { None } else { Some(scope) };
+                let mut objs = c.store.list_objects(*kind, listing_ns);
+                if let Some(sel) = &selector {
+                    objs.retain(|o| sel.matches(&o.meta().labels));
+                }
+                if *kind == Kind::Event {
+                    objs.sort_by_key(|o| match o {
+                        Object::Event(e) => (e.last_timestamp, e.metadata.name.clone()),
+                        _ => (None, String::new()),
+                    });
+                }
+                kinds_listed.push(*kind);
+                found.extend(objs);
+            }
+        }
+    }
+    if args.flag("watch") {
+        out.errln("error: watch is not supported yet; run the command again after `sim advance`");
+        out.exit_code = 1;
+        return;
+    }
+
+    match fmt {
+        "json" | "yaml" | "jsonpath" => {
+            let single = named && reqs.len() == 1 && found.len() == 1;
+            let value = if single {
+                found[0].to_value()
+            } else {
+                serde_json::json!({
+                    "apiVersion": "v1",
+                    "items": found.iter().map(Object::to_value).collect::<Vec<_>>(),
+                    "kind": "List",
+                    "metadata": {"resourceVersion": ""},
+                })
+            };
+            match fmt {
+                "json" => out.out(output::json(&value)),
+                "yaml" => out.out(output::yaml(&value)),
+                _ => print_jsonpath(template.unwrap_or(""), &value, out),
+            }
+        }
+        "name" => {
+            for o in &found {
+                out.outln(format!("{}/{}", o.kind().qualified(), o.meta().name));
+            }
+        }
+        _ => {
+            if found.is_empty() {
+                if out.exit_code == 0 {
+                    let scope_msg = if all_ns || kinds_listed.iter().all(|k| !k.namespaced()) {
+                        "No resources found".to_string()
+                    } else {
+                        format!("No resources found in {ns} namespace.")
+                    };
+                    out.errln(scope_msg);
+                }
+                return;
+            }
+            let kinds_in_output: Vec<Kind> = {
+                let mut ks: Vec<Kind> = found.iter().map(Object::kind).collect();
+                ks.dedup();
+                ks
+            };
+            let with_kind = reqs.iter().map(|r| r.0).collect::<std::collections::BTreeSet<_>>().len() > 1;
+            let wide = fmt == "wide";
+            let mut first = true;
+            for kind in kinds_in_output {
+                let objs: Vec<&Object> = found.iter().filter(|o| o.kind() == kind).collect();
+                let mut rows = Vec::new();
+                let mut headers: Vec<String> = printers::headers(kind, wide).iter().map(|s| s.to_string()).collect();
+                let namespaced_all = all_ns && kind.namespaced();
+                if namespaced_all {
+                    headers.insert(0, "NAMESPACE".into());
+                }
+                if args.flag("show-labels") {
+                    headers.push("LABELS".into());
+                }
+                if !args.flag("no-headers") {
+                    rows.push(headers);
+                }
+                for o in objs {
+                    let name = if with_kind {
+                        format!("{}/{}", kind.qualified(), o.meta().name)
+                    } else {
+                        o.meta().name.clone()
+                    };
+                    let mut r = printers::row(o, name, c.now, wide);
+                    if namespaced_all {
+                        r.insert(0, o.meta().namespace.clone());
+                    }
+                    if args.flag("show-labels") {
+                        let l = crate::labels::format_map(&o.meta().labels);
+                        r.push(if l.is_empty() { "<none>".into() } else { l });
+                    }
+                    rows.push(r);
+                }
+                if !first {
+                    out.out("\n");
+                }
+                first = false;
+                out.out(output::table(&rows));
+            }
+        }
+    }
+}
+
+fn print_jsonpath(template: &str, value: &Value, out: &mut Output) {
+    match jsonpath::Template::parse(template) {
+        Err(e) => out.fail(format!("error: error parsing jsonpath {template}, {e}")),
+        Ok(t) => match t.allow_missing_keys(true).execute(value) {
+            Ok(s) => out.out(s),
+            Err(e) => out.fail(format!(
+                "error: error executing jsonpath {template:?}: Error executing template: {e}. Printing more information for debugging the template:\n\ttemplate was:\n\t\t{template}\n\tobject given to jsonpath engine was:\n\t\t{}\n",
+                serde_json::to_string(value).unwrap_or_default()
+            )),
+        },
+    }
+}
+
+const DELETE_FLAGS: &[Flag] = &[
+    value("selector", Some('l')),
+    boolean("all", None),
+    value("grace-period", None),
+    boolean("force", None),
+    boolean("now", None),
+    boolean("wait", None),
+    value("timeout", None),
+    value("output", Some('o')),
+    boolean("ignore-not-found", None),
+];
+
+fn delete(c: &mut Cluster, words: &[String], out: &mut Output) {
+    let Some(args) = parse("delete", words, DELETE_FLAGS, out) else { return };
+    let ns = namespace(c, &args);
+    let grace = match args.int("grace-period") {
+        Ok(g) => g,
+        Err(e) => return out.fail(format!("error: {e}")),
+    };
+    let force = args.flag("force");
+    let grace = match (grace, force, args.flag("now")) {
+        (Some(g), _, _) if g >= 0 => Some(g),
+        (_, true, _) => Some(0),
+        (_, _, true) => Some(1),
+        _ => None,
+    };
+    if force && grace == Some(0) {
+        out.errln("Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.");
+    } else if force {
+        return out.fail("error: --force and --grace-period greater than 0 cannot be specified together");
+    }
+    let timeout = match args.get("timeout").map(SimDuration::parse) {
+        None => None,
+        Some(Ok(d)) => Some(d),
+        Some(Err(e)) => {
+            return out.fail(format!(
+                "error: invalid argument {:?} for \"--timeout\" flag: {e}",
+                args.get("timeout").unwrap_or("")
+            ));
+        }
+    };
+    let Some(reqs) = requests(&args.positional, "delete", out) else { return };
+    let selector = match args.get("selector").map(Selector::parse) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => return out.fail(format!("error: unable to parse requirement: {e}")),
+    };
+    let mut targets: Vec<(Kind, ObjectKey)> = Vec::new();
+    for (kind, name) in &reqs {
+        let scope = if kind.namespaced() { ns.as_str() } else { "" };
+        match name {
+            Some(n) => targets.push((*kind, ObjectKey::new(scope, n.as_str()))),
+            None => {
+                if selector.is_none() && !args.flag("all") {
+                    return out.fail("error: resource(s) were provided, but no name was specified");
+                }
+                let scope_opt = if kind.namespaced() { Some(scope) } else { None };
+                for o in c.store.list_objects(*kind, scope_opt) {
+                    if selector.as_ref().is_none_or(|s| s.matches(&o.meta().labels)) {
+                        targets.push((*kind, o.key()));
+                    }
+                }
+            }
+        }
+    }
+    if targets.is_empty() && reqs.iter().all(|r| r.1.is_none()) {
+        out.errln(format!("No resources found in {ns} namespace."));
+        return;
+    }
+    let mut deleted = Vec::new();
+    for (kind, key) in targets {
+        match c.api_delete(kind, &key, grace) {
+            Ok(obj) => {
+                let msg = if args.get("output") == Some("name") {
+                    format!("{}/{}", kind.qualified(), key.name)
+                } else if kind.namespaced() {
+                    format!("{} \"{}\" deleted from {} namespace", kind.qualified(), key.name, key.namespace)
+                } else {
+                    format!("{} \"{}\" deleted", kind.qualified(), key.name)
+                };
+                out.outln(msg);
+                deleted.push((kind, key, obj.meta().uid.clone()));
+            }
+            Err(e) if e.reason == crate::Reason::NotFound && args.flag("ignore-not-found") => {}
+            Err(e) => out.fail(e.to_string()),
+        }
+    }
+    // kubectl waits for the objects to be gone (a pod's containers stopping), unless --wait=false.
+    let wait = !args.has("wait") || args.flag("wait");
+    if wait && !deleted.is_empty() {
+        let limit =
+            timeout.filter(|t| t.as_millis() > 0).unwrap_or(SimDuration::seconds(grace.unwrap_or(30).max(30) + 60));
+        let gone = c.run_until(limit, |c| {
+            deleted.iter().all(|(k, key, uid)| c.store.get_object(*k, key).is_none_or(|o| &o.meta().uid != uid))
+        });
+        if !gone {
+            out.fail(format!("error: timed out waiting for the condition on {}", resource_name(deleted[0].0)));
+        }
+    }
+}
+
+const EXPOSE_FLAGS: &[Flag] = &[
+    value("port", None),
+    value("target-port", None),
+    value("name", None),
+    value("type", None),
+    value("protocol", None),
+    value("selector", Some('l')),
+    value("labels", None),
+    value("cluster-ip", None),
+    value("output", Some('o')),
+    value("filename", Some('f')),
+];
+
+fn expose(c: &mut Cluster, words: &[String], out: &mut Output) {
+    let Some(args) = parse("expose", words, EXPOSE_FLAGS, out) else { return };
+    let ns = namespace(c, &args);
+    let (kind, name) = match args.positional.as_slice() {
+        [tn] if tn.contains('/') => {
+            let (t, n) = tn.split_once('/').unwrap_or_default();
+            let Some(k) = kind_of(t, out) else { return };
+            (k, n.to_string())
+        }
+        [t, n] => {
+            let Some(k) = kind_of(t, out) else { return };
+            (k, n.clone())
+        }
+        _ => {
+            return out.fail(
+                "error: You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'",
+            );
+        }
+    };
+    if !matches!(kind, Kind::Deployment | Kind::ReplicaSet | Kind::Pod | Kind::Service) {
+        return out.fail(format!("error: cannot expose a {}", kind.name()));
+    }
+    let Some(obj) = c.store.get_object(kind, &ObjectKey::new(ns.as_str(), name.as_str())) else {
+        return out.fail(ApiError::not_found(kind, &name).to_string());
+    };
+    // What kubectl introspects: the selector, the ports and the labels of the exposed object.
+    let (selector, ports, labels) = match &obj {
+        Object::Deployment(d) => {
+            (d.spec.selector.match_labels.clone(), container_ports(&d.spec.template.spec), d.metadata.labels.clone())
+        }
+        Object::ReplicaSet(rs) => {
+            (rs.spec.selector.match_labels.clone(), container_ports(&rs.spec.template.spec), rs.metadata.labels.clone())
+        }
+        Object::Pod(p) => (p.metadata.labels.clone(), container_ports(&p.spec), p.metadata.labels.clone()),
+        Object::Service(s) => (
+            s.spec.selector.clone(),
+            s.spec.ports.iter().map(|p| (p.port, p.protocol.clone(), p.name.clone())).collect(),
+            s.metadata.labels.clone(),
+        ),
+        other => return out.fail(format!("error: cannot expose a {}", other.kind().name())),
+    };
+    let selector = match args.get("selector") {
+        Some(s) => match parse_map(s) {
+            Ok(m) => m,
+            Err(e) => return out.fail(format!("error: {e}")),
+        },
+        None => selector,
+    };
+    if selector.is_empty() {
+        return out.fail(format!(
+            "error: couldn't retrieve selectors via --selector flag or introspection: the {} has no selector usable as a map",
+            kind.singular()
+        ));
+    }
+    let protocol = args.get("protocol").unwrap_or("").to_string();
+    let target = args.get("target-port").map(|t| match t.parse::<i32>() {
+        Ok(n) => IntOrString::Int(n),
+        Err(_) => IntOrString::String(t.to_string()),
+    });
+    let svc_ports: Vec<ServicePort> = match args.get("port") {
+        Some(p) => {
+            let Ok(port) = p.parse::<i32>() else {
+                return out.fail(format!(
+                    "error: invalid argument \"{p}\" for \"--port\" flag: strconv.Atoi: parsing \"{p}\": invalid syntax"
+                ));
+            };
+            vec![ServicePort {
+                port,
+                protocol: if protocol.is_empty() { "TCP".into() } else { protocol.clone() },
+                target_port: Some(target.clone().unwrap_or(IntOrString::Int(port))),
+                ..Default::default()
+            }]
+        }
+        None => {
+            if ports.is_empty() {
+                return out.fail("error: couldn't find port via --port flag or introspection\nSee 'kubectl expose -h' for help and examples");
+            }
+            let many = ports.len() > 1;
+            ports
+                .iter()
+                .enumerate()
+                .map(|(i, (port, proto, pname))| ServicePort {
+                    name: if many {
+                        if pname.is_empty() { format!("port-{}", i + 1) } else { pname.clone() }
+                    } else {
+                        String::new()
+                    },
+                    port: *port,
+                    protocol: if !protocol.is_empty() {
+                        protocol.clone()
+                    } else if proto.is_empty() {
+                        "TCP".into()
+                    } else {
+                        proto.clone()
+                    },
+                    target_port: Some(target.clone().unwrap_or(IntOrString::Int(*port))),
+                    ..Default::default()
+                })
+                .collect()
+        }
+    };
+    let labels = match args.get("labels") {
+        Some(l) => match parse_map(l) {
+            Ok(m) => m,
+            Err(e) => return out.fail(format!("error: {e}")),
+        },
+        None => labels,
+    };
+    let svc = Service {
+        metadata: ObjectMeta {
+            name: args.get("name").unwrap_or(&name).to_string(),
+            namespace: ns,
+            labels,
+            ..Default::default()
+        },
+        spec: ServiceSpec {
+            type_: args.get("type").unwrap_or("").to_string(),
+            selector,
+            ports: svc_ports,
+            cluster_ip: args.get("cluster-ip").unwrap_or("").to_string(),
+            ..Default::default()
+        },
+        status: Default::default(),
+    };
+    match c.api_create(svc.into_object()) {
+        Ok(o) => out.outln(format!("service/{} exposed", o.meta().name)),
+        Err(e) => out.fail(e.to_string()),
+    }
+}
+
+fn container_ports(spec: &crate::api::pod::PodSpec) -> Vec<(i32, String, String)> {
+    spec.containers
+        .iter()
+        .flat_map(|c| &c.ports)
+        .map(|p| (p.container_port, p.protocol.clone(), p.name.clone()))
+        .collect()
+}
+
+/// `k=v,k2=v2`, as `--selector` and `--labels` take them.
+fn parse_map(s: &str) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let mut m = std::collections::BTreeMap::new();
+    for pair in s.split(',').filter(|p| !p.is_empty()) {
+        let Some((k, v)) = pair.split_once('=') else {
+            return Err(format!("invalid label spec: {pair}"));
+        };
+        crate::validation::label_key(k).map_err(|e| format!("invalid label key {k:?}: {e}"))?;
+        crate::validation::label_value(v).map_err(|e| format!("invalid label value {v:?}: {e}"))?;
+        m.insert(k.to_string(), v.to_string());
+    }
+    Ok(m)
+}
+
+const APPLY_FLAGS: &[Flag] = &[value("filename", Some('f')), value("output", Some('o'))];
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+fn apply(c: &mut Cluster, words: &[String], files: &dyn Files, out: &mut Output) {
+    let Some(args) = parse("apply", words, APPLY_FLAGS, out) else { return };
+    let paths = args.all("filename").to_vec();
+    if paths.is_empty() {
+        return out.fail("error: must specify one of -f and -k");
+    }
+    let ns = namespace(c, &args);
+    for path in paths {
+        let text = match files.read(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                out.fail(format!("error: {e}"));
+                continue;
+            }
+        };
+        let docs = match manifest::parse(&text) {
+            Ok(d) => d,
+            Err(e) => {
+                out.fail(format!("error: error parsing {path}: {e}"));
+                continue;
+            }
+        };
+        for doc in docs {
+            let last_applied = serde_json::to_string(&doc.value).unwrap_or_default();
+            let mut obj = match manifest::to_object(doc.value) {
+                Ok(o) => o,
+                Err(e) => {
+                    out.fail(format!("error: error validating \"{path}\": {e}"));
+                    continue;
+                }
+            };
+            if obj.kind().namespaced() && obj.meta().namespace.is_empty() {
+                obj.meta_mut().namespace = ns.clone();
+            }
+            obj.meta_mut().annotations.insert(LAST_APPLIED.into(), last_applied);
+            let kind = obj.kind();
+            let label = format!("{}/{}", kind.qualified(), obj.meta().name);
+            match c.store.get_object(kind, &obj.key()) {
+                None => match c.api_create(obj) {
+                    Ok(_) => out.outln(format!("{label} created")),
+                    Err(e) => out.fail(apply_error(&e, "creating", &path)),
+                },
+                Some(current) => match merge_for_apply(&current, obj) {
+                    Err(e) => out.fail(apply_error(&e, "patching", &path)),
+                    Ok(None) => out.outln(format!("{label} unchanged")),
+                    Ok(Some(updated)) => match c.api_update(updated) {
+                        Ok(_) => out.outln(format!("{label} configured")),
+                        Err(e) => out.fail(apply_error(&e, "patching", &path)),
+                    },
+                },
+            }
+        }
+    }
+}
+
+fn apply_error(e: &ApiError, action: &str, path: &str) -> String {
+    match e.reason {
+        crate::Reason::Invalid => e.to_string(),
+        r => format!("Error from server ({r:?}): error when {action} \"{path}\": {}", e.message),
+    }
+}
+
+/// The object an apply leaves: the manifest's spec, labels and annotations over the stored object's
+/// identity, status and server-allocated fields. None when nothing would change.
+fn merge_for_apply(current: &Object, mut desired: Object) -> Result<Option<Object>, ApiError> {
+    {
+        let cm = current.meta();
+        let dm = desired.meta_mut();
+        dm.uid = cm.uid.clone();
+        dm.creation_timestamp = cm.creation_timestamp;
+        dm.owner_references =
+            if dm.owner_references.is_empty() { cm.owner_references.clone() } else { dm.owner_references.clone() };
+        dm.generation = cm.generation;
+        dm.resource_version = cm.resource_version.clone();
+    }
+    crate::defaults::apply(&mut desired);
+    match (current, &mut desired) {
+        (Object::Service(cur), Object::Service(d)) => {
+            let name = cur.metadata.name.clone();
+            if !d.spec.cluster_ip.is_empty() && d.spec.cluster_ip != cur.spec.cluster_ip {
+                return Err(ApiError::invalid(
+                    Kind::Service,
+                    &name,
+                    &[crate::validation::FieldError::invalid(
+                        "spec.clusterIPs[0]",
+                        format!("[]string{{{:?}}}", d.spec.cluster_ip),
+                        "may not change once set",
+                    )],
+                ));
+            }
+            d.spec.cluster_ip = cur.spec.cluster_ip.clone();
+            d.spec.cluster_ips = cur.spec.cluster_ips.clone();
+            for p in &mut d.spec.ports {
+                if p.node_port.is_none() {
+                    p.node_port = cur
+                        .spec
+                        .ports
+                        .iter()
+                        .find(|q| q.port == p.port && q.protocol == p.protocol)
+                        .and_then(|q| q.node_port);
+                }
+            }
+            d.status = cur.status.clone();
+        }
+        (Object::Deployment(cur), Object::Deployment(d)) => {
+            if cur.spec.selector != d.spec.selector {
+                return Err(ApiError::invalid(
+                    Kind::Deployment,
+                    &cur.metadata.name,
+                    &[crate::validation::FieldError::invalid(
+                        "spec.selector",
+                        format!("{:?}", d.spec.selector.match_labels),
+                        "field is immutable",
+                    )],
+                ));
+            }
+            d.status = cur.status.clone();
+        }
+        (Object::ReplicaSet(cur), Object::ReplicaSet(d)) => d.status = cur.status.clone(),
+        (Object::Pod(cur), Object::Pod(d)) => {
+            d.spec.node_name = cur.spec.node_name.clone();
+            d.status = cur.status.clone();
+        }
+        (Object::Node(cur), Object::Node(d)) => d.status = cur.status.clone(),
+        (Object::Namespace(cur), Object::Namespace(d)) => d.status = cur.status.clone(),
+        _ => {}
+    }
+    if &desired == current { Ok(None) } else { Ok(Some(desired)) }
+}

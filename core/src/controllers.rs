@@ -1,0 +1,149 @@
+//! Controllers: level-triggered reconcilers, as in Kubernetes. Each reads the store and returns a
+//! plan (a list of [`Op`]s); `Cluster::apply_ops` carries the plan out separately. A reconciler never
+//! writes, never draws a random number and never reads a clock other than `Ctx::now`.
+//!
+//! Work arrives as keys in per-controller queues (sets, so a key queued twice is reconciled once),
+//! filled by the informer routing in `informers.rs` and by timers that controllers ask for.
+
+pub mod deployment;
+pub mod endpoints;
+pub mod endpointslice;
+pub mod garbage_collector;
+pub mod kubelet;
+pub mod replicaset;
+pub mod scheduler;
+
+use std::collections::BTreeSet;
+
+use crate::api::meta::ObjectReference;
+use crate::api::{Kind, Object, ObjectKey, Pod};
+use crate::store::Store;
+use crate::time::SimTime;
+
+/// What a reconciler may read.
+pub struct Ctx<'a> {
+    pub store: &'a Store,
+    pub now: SimTime,
+    pub kubelet: &'a kubelet::State,
+}
+
+/// A unit of controller work: which controller, which object.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Work {
+    GarbageCollect(Kind, ObjectKey),
+    Deployment(ObjectKey),
+    ReplicaSet(ObjectKey),
+    Scheduler(ObjectKey),
+    Kubelet(ObjectKey),
+    EndpointSlice(ObjectKey),
+    Endpoints(ObjectKey),
+}
+
+/// One step of a plan.
+#[derive(Clone, Debug)]
+pub enum Op {
+    /// Create an object (the API server fills in name from generateName, uid, timestamps).
+    Create(Object),
+    /// A ReplicaSet creates a pod; the event naming the new pod is recorded once its name exists.
+    CreatePod { pod: Box<Pod>, by: ObjectReference },
+    /// Replace an object, status included (controllers own the status they write).
+    Update(Object),
+    /// Delete through the API: graceful for a pod on a node, immediate otherwise.
+    Delete { kind: Kind, key: ObjectKey },
+    /// The scheduler binds a pod to a node (`pods/binding`).
+    Bind { pod: ObjectKey, node: String },
+    /// The kubelet's CNI call: give the pod an IP from its node's pod CIDR.
+    StartSandbox { pod: ObjectKey },
+    /// The kubelet removes a pod whose containers have stopped; its IP is released.
+    RemovePod { pod: ObjectKey },
+    /// Record a Kubernetes Event.
+    Event(EventDraft),
+    /// Look at this work again at `at` (a level-triggered reconciler's "requeue after").
+    WakeAt(SimTime, Work),
+    /// A change to the kubelet's own memory (what it has pulled, what it is stopping).
+    Kubelet(kubelet::Note),
+}
+
+/// An Event before the recorder names and counts it.
+#[derive(Clone, Debug)]
+pub struct EventDraft {
+    pub involved: ObjectReference,
+    pub warning: bool,
+    pub reason: String,
+    pub message: String,
+    pub component: &'static str,
+    pub host: String,
+}
+
+impl EventDraft {
+    pub fn normal(involved: ObjectReference, component: &'static str, reason: &str, message: String) -> Self {
+        EventDraft { involved, warning: false, reason: reason.into(), message, component, host: String::new() }
+    }
+
+    pub fn warning(involved: ObjectReference, component: &'static str, reason: &str, message: String) -> Self {
+        EventDraft { warning: true, ..EventDraft::normal(involved, component, reason, message) }
+    }
+
+    pub fn on_host(mut self, host: &str) -> Self {
+        self.host = host.into();
+        self
+    }
+}
+
+/// A reference to an object for an Event or an EndpointSlice's targetRef.
+pub fn reference(kind: Kind, meta: &crate::api::ObjectMeta) -> ObjectReference {
+    ObjectReference {
+        api_version: kind.api_version(),
+        kind: kind.name().into(),
+        namespace: meta.namespace.clone(),
+        name: meta.name.clone(),
+        uid: meta.uid.clone(),
+        ..Default::default()
+    }
+}
+
+/// The controllers' queues. Popping takes the controllers in a fixed order, and keys in key order,
+/// so the same work always runs in the same order.
+#[derive(Clone, Debug, Default)]
+pub struct Queues {
+    items: BTreeSet<Work>,
+}
+
+impl Queues {
+    pub fn push(&mut self, w: Work) {
+        self.items.insert(w);
+    }
+
+    pub fn pop(&mut self) -> Option<Work> {
+        self.items.pop_first()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// Runs the reconciler for one unit of work.
+pub fn reconcile(ctx: &Ctx, work: &Work) -> Vec<Op> {
+    match work {
+        Work::GarbageCollect(kind, key) => garbage_collector::reconcile(ctx, *kind, key),
+        Work::Deployment(key) => deployment::reconcile(ctx, key),
+        Work::ReplicaSet(key) => replicaset::reconcile(ctx, key),
+        Work::Scheduler(key) => scheduler::reconcile(ctx, key),
+        Work::Kubelet(key) => kubelet::reconcile(ctx, key),
+        Work::EndpointSlice(key) => endpointslice::reconcile(ctx, key),
+        Work::Endpoints(key) => endpoints::reconcile(ctx, key),
+    }
+}
+
+/// A deterministic per-object number in `0..n`, from the object's uid: how reconcilers vary
+/// delays and break ties without drawing from the cluster's random stream.
+pub fn jitter(uid: &crate::api::Uid, salt: &str, n: u32) -> u32 {
+    let mut bytes = uid.as_str().as_bytes().to_vec();
+    bytes.extend_from_slice(salt.as_bytes());
+    crate::rng::fnv32a(&bytes) % n.max(1)
+}

@@ -1,0 +1,108 @@
+//! The ReplicaSet controller: counts the active pods it owns and creates or deletes pods until
+//! the count matches `spec.replicas`; reports status.
+
+use crate::api::meta::OwnerReference;
+use crate::api::workload::ReplicaSetStatus;
+use crate::api::{Kind, ObjectKey, ObjectMeta, Pod, ReplicaSet, Resource};
+use crate::controllers::{Ctx, EventDraft, Op, reference};
+use crate::labels::Selector;
+
+const COMPONENT: &str = "replicaset-controller";
+/// `controller.SlowStartInitialBatchSize` aside, a bound on pods created in one sync keeps one
+/// reconcile's cost bounded; the next sync creates the rest.
+const BURST: usize = 500;
+
+pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
+    let Some(rs) = ctx.store.get::<ReplicaSet>(key) else { return Vec::new() };
+    if rs.metadata.is_terminating() {
+        return Vec::new();
+    }
+    let pods = owned_pods(ctx, rs);
+    let active: Vec<&Pod> = pods.iter().copied().filter(|p| p.is_active()).collect();
+    let desired = rs.spec.replicas.unwrap_or(1).max(0) as usize;
+    let rsref = reference(Kind::ReplicaSet, &rs.metadata);
+    let mut ops = Vec::new();
+
+    if active.len() < desired {
+        for _ in 0..(desired - active.len()).min(BURST) {
+            ops.push(Op::CreatePod { pod: Box::new(pod_from_template(rs)), by: rsref.clone() });
+        }
+    } else if active.len() > desired {
+        let mut victims = active.clone();
+        victims.sort_by(|a, b| deletion_rank(a).cmp(&deletion_rank(b)));
+        for p in victims.into_iter().take(active.len() - desired) {
+            ops.push(Op::Delete { kind: Kind::Pod, key: p.key() });
+            ops.push(Op::Event(EventDraft::normal(
+                rsref.clone(),
+                COMPONENT,
+                "SuccessfulDelete",
+                format!("Deleted pod: {}", p.metadata.name),
+            )));
+        }
+    }
+
+    let template_selector = Selector::from_map(&rs.spec.template.metadata.labels);
+    let ready = active.iter().filter(|p| p.is_ready()).count() as i32;
+    let status = ReplicaSetStatus {
+        replicas: active.len() as i32,
+        fully_labeled_replicas: active.iter().filter(|p| template_selector.matches(&p.metadata.labels)).count() as i32,
+        ready_replicas: ready,
+        available_replicas: ready,
+        observed_generation: rs.metadata.generation,
+    };
+    if status != rs.status {
+        let mut rs2 = rs.clone();
+        rs2.status = status;
+        ops.push(Op::Update(rs2.into_object()));
+    }
+    ops
+}
+
+fn owned_pods<'a>(ctx: &Ctx<'a>, rs: &ReplicaSet) -> Vec<&'a Pod> {
+    ctx.store
+        .dependents(&rs.metadata.uid)
+        .into_iter()
+        .filter(|r| r.kind == Kind::Pod)
+        .filter_map(|r| ctx.store.get::<Pod>(&r.key))
+        .collect()
+}
+
+/// `controller.ActivePods` ordering, most deletable first: unscheduled before scheduled, pending
+/// before running, not ready before ready, then the newest first.
+fn deletion_rank(p: &Pod) -> (bool, u8, bool, std::cmp::Reverse<Option<crate::api::meta::Time>>, String) {
+    let phase = match p.status.phase.as_str() {
+        "Pending" | "" => 0,
+        "Unknown" => 1,
+        _ => 2,
+    };
+    (
+        !p.spec.node_name.is_empty(),
+        phase,
+        p.is_ready(),
+        std::cmp::Reverse(p.metadata.creation_timestamp),
+        p.metadata.name.clone(),
+    )
+}
+
+fn pod_from_template(rs: &ReplicaSet) -> Pod {
+    let t = &rs.spec.template;
+    Pod {
+        metadata: ObjectMeta {
+            generate_name: format!("{}-", rs.metadata.name),
+            namespace: rs.metadata.namespace.clone(),
+            labels: t.metadata.labels.clone(),
+            annotations: t.metadata.annotations.clone(),
+            owner_references: vec![OwnerReference {
+                api_version: "apps/v1".into(),
+                kind: "ReplicaSet".into(),
+                name: rs.metadata.name.clone(),
+                uid: rs.metadata.uid.clone(),
+                controller: Some(true),
+                block_owner_deletion: Some(true),
+            }],
+            ..Default::default()
+        },
+        spec: t.spec.clone(),
+        status: Default::default(),
+    }
+}

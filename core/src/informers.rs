@@ -1,0 +1,74 @@
+//! Informer routing: after every write, decides which controllers must look at which keys. This
+//! is what makes controllers level-triggered yet cheap: a pod's change wakes its ReplicaSet, the
+//! services that select it (found through the selector index) and its kubelet, nothing else.
+
+use std::collections::BTreeSet;
+
+use crate::Cluster;
+use crate::api::discovery::LABEL_SERVICE_NAME;
+use crate::api::{Kind, Object, ObjectKey};
+use crate::controllers::Work;
+
+pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>, new: Option<&Object>) {
+    let q = &mut c.queues;
+    match kind {
+        Kind::Pod => {
+            let mut services = BTreeSet::new();
+            for obj in [old, new].into_iter().flatten() {
+                let Object::Pod(p) = obj else { continue };
+                if let Some(owner) = p.metadata.controller().filter(|o| o.kind == "ReplicaSet") {
+                    q.push(Work::ReplicaSet(ObjectKey::new(key.namespace.as_str(), owner.name.as_str())));
+                }
+                services.extend(c.store.services_selecting(&key.namespace, &p.metadata.labels));
+            }
+            for s in services {
+                let sk = ObjectKey::new(key.namespace.as_str(), s);
+                q.push(Work::EndpointSlice(sk.clone()));
+                q.push(Work::Endpoints(sk));
+            }
+            if let Some(Object::Pod(p)) = new {
+                if p.spec.node_name.is_empty() {
+                    q.push(Work::Scheduler(key.clone()));
+                } else {
+                    q.push(Work::Kubelet(key.clone()));
+                }
+            }
+        }
+        Kind::ReplicaSet => {
+            q.push(Work::ReplicaSet(key.clone()));
+            for obj in [old, new].into_iter().flatten() {
+                if let Some(owner) = obj.meta().controller().filter(|o| o.kind == "Deployment") {
+                    q.push(Work::Deployment(ObjectKey::new(key.namespace.as_str(), owner.name.as_str())));
+                }
+            }
+        }
+        Kind::Deployment => q.push(Work::Deployment(key.clone())),
+        Kind::Service => {
+            q.push(Work::EndpointSlice(key.clone()));
+            q.push(Work::Endpoints(key.clone()));
+        }
+        Kind::EndpointSlice => {
+            for obj in [old, new].into_iter().flatten() {
+                if let Some(svc) = obj.meta().labels.get(LABEL_SERVICE_NAME) {
+                    q.push(Work::EndpointSlice(ObjectKey::new(key.namespace.as_str(), svc.as_str())));
+                }
+            }
+        }
+        Kind::Endpoints => q.push(Work::Endpoints(key.clone())),
+        Kind::Node => {
+            let pending: Vec<ObjectKey> = c.store.unscheduled_pods().cloned().collect();
+            for p in pending {
+                q.push(Work::Scheduler(p));
+            }
+        }
+        Kind::Namespace | Kind::Event => {}
+    }
+    // An object that is gone may leave dependents whose owners are now all gone.
+    if new.is_none()
+        && let Some(o) = old
+    {
+        for d in c.store.dependents(&o.meta().uid) {
+            c.queues.push(Work::GarbageCollect(d.kind, d.key));
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! Podscape's core: a Kubernetes cluster as a deterministic state machine.
+//!
+//! Commands go in (console lines, or time advancing); state and events come out. Nothing here reads
+//! a wall clock or an unseeded random source, so one seed and one command log give one cluster,
+//! natively and in the browser. See ARCHITECTURE.md for the map.
+
+pub mod api;
+mod apiserver;
+mod bootstrap;
+pub mod console;
+pub mod controllers;
+mod defaults;
+pub mod events;
+mod informers;
+pub mod ipam;
+pub mod labels;
+pub mod manifest;
+pub mod object_graph;
+pub mod rng;
+pub mod store;
+pub mod time;
+pub mod validation;
+pub mod view;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use apiserver::{ApiError, Reason};
+pub use console::{Files, NoFiles, Output};
+pub use time::{SimDuration, SimTime};
+
+use controllers::{Ctx, EventDraft, Op, Queues, Work};
+use events::Recorder;
+use ipam::{PodCidrAllocator, ServiceIpAllocator};
+use rng::SimRng;
+use store::Store;
+use time::Timers;
+
+/// How to start a cluster.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub seed: u64,
+    /// Only the nodes and the system services, without the course's example workloads.
+    pub empty: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { seed: 1, empty: false }
+    }
+}
+
+/// A bound on the reconciles one instant may run: a controller that never settles is reported,
+/// not allowed to hang the page.
+const MAX_RECONCILES_PER_INSTANT: usize = 1_000_000;
+/// A bound on pending timers.
+const MAX_TIMERS: usize = 1_000_000;
+
+/// The simulated cluster.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    now: SimTime,
+    rng: SimRng,
+    store: Store,
+    timers: Timers<Work>,
+    queues: Queues,
+    ipam: Ipam,
+    kubelet: controllers::kubelet::State,
+    recorder: Recorder,
+    console: console::Session,
+    log: Vec<LogLine>,
+    seed: u64,
+}
+
+#[derive(Clone, Debug)]
+struct Ipam {
+    pods: BTreeMap<String, PodCidrAllocator>,
+    services: ServiceIpAllocator,
+    node_ports: BTreeSet<i32>,
+}
+
+/// One line of the command log: what ran, when, and the files it read, so it replays anywhere.
+#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+pub struct LogLine {
+    pub at: String,
+    pub line: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, String>,
+}
+
+impl Cluster {
+    /// A cluster as a console session starts it: the nodes, the system services, and (unless
+    /// `config.empty`) the course's example, settled, at 2026-01-01T00:00:00Z.
+    pub fn new(config: Config) -> Cluster {
+        let mut c = Cluster {
+            now: SimTime(0),
+            rng: SimRng::new(config.seed),
+            store: Store::default(),
+            timers: Timers::new(MAX_TIMERS),
+            queues: Queues::default(),
+            ipam: Ipam {
+                pods: BTreeMap::new(),
+                services: ServiceIpAllocator::new(ipam::Cidr::parse(bootstrap::SERVICE_CIDR).expect("valid CIDR")),
+                node_ports: BTreeSet::new(),
+            },
+            kubelet: Default::default(),
+            recorder: Recorder::default(),
+            console: Default::default(),
+            log: Vec::new(),
+            seed: config.seed,
+        };
+        bootstrap::bootstrap(&mut c, config.empty);
+        c
+    }
+
+    /// The simulated time now.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Read access to every object.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Moves simulated time forward by `d`, firing due timers in order and letting controllers
+    /// settle at each instant.
+    pub fn advance(&mut self, d: SimDuration) {
+        let target = self.now + SimDuration(d.0.max(0));
+        self.settle();
+        while let Some(at) = self.timers.next_due().filter(|t| *t <= target) {
+            self.now = self.now.max(at);
+            while let Some((_, w)) = self.timers.pop_due(self.now) {
+                self.queues.push(w);
+            }
+            self.settle();
+        }
+        self.now = target;
+    }
+
+    /// Moves time to the next scheduled event, if one is due within `limit`; returns whether one was.
+    pub fn step(&mut self, limit: SimDuration) -> bool {
+        self.settle();
+        match self.timers.next_due() {
+            Some(at) if at <= self.now + limit => {
+                let d = at - self.now;
+                self.advance(d);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The time of the next scheduled event.
+    pub fn next_event_at(&self) -> Option<SimTime> {
+        self.timers.next_due()
+    }
+
+    /// The FNV-64a hash of the whole event log so far: two runs with one seed and one command log
+    /// must agree on it.
+    pub fn event_log_hash(&self) -> u64 {
+        self.recorder.hash()
+    }
+
+    /// Events recorded after `seq`, for a front end following the log.
+    pub fn events_since(&self, seq: u64) -> Vec<events::LogEntry> {
+        self.recorder.since(seq).cloned().collect()
+    }
+
+    /// The command log since the cluster was made.
+    pub fn log(&self) -> &[LogLine] {
+        &self.log
+    }
+
+    /// Runs controllers until no work is left at this instant.
+    fn settle(&mut self) {
+        let mut budget = MAX_RECONCILES_PER_INSTANT;
+        while let Some(work) = self.queues.pop() {
+            let ops = {
+                let ctx = Ctx { store: &self.store, now: self.now, kubelet: &self.kubelet };
+                controllers::reconcile(&ctx, &work)
+            };
+            self.apply_ops(ops);
+            budget -= 1;
+            if budget == 0 {
+                self.record(EventDraft::warning(
+                    Default::default(),
+                    "podscape",
+                    "ControllersDidNotSettle",
+                    format!("controllers were still busy after {MAX_RECONCILES_PER_INSTANT} reconciles at one instant; the rest waits"),
+                ));
+                break;
+            }
+        }
+    }
+
+    /// Carries out a reconciler's plan.
+    fn apply_ops(&mut self, ops: Vec<Op>) {
+        for op in ops {
+            match op {
+                Op::Create(obj) => {
+                    let _ = self.api_create(obj);
+                }
+                Op::CreatePod { pod, by } => match self.api_create(api::Object::Pod(*pod)) {
+                    Ok(created) => self.record(EventDraft::normal(
+                        by,
+                        "replicaset-controller",
+                        "SuccessfulCreate",
+                        format!("Created pod: {}", created.meta().name),
+                    )),
+                    Err(e) => self.record(EventDraft::warning(
+                        by,
+                        "replicaset-controller",
+                        "FailedCreate",
+                        format!("Error creating: {}", e.message),
+                    )),
+                },
+                Op::Update(obj) => {
+                    let _ = self.api_update(obj);
+                }
+                Op::Delete { kind, key } => {
+                    let _ = self.api_delete(kind, &key, None);
+                }
+                Op::Bind { pod, node } => {
+                    let _ = self.api_bind(&pod, &node);
+                }
+                Op::StartSandbox { pod } => self.start_sandbox(&pod),
+                Op::RemovePod { pod } => {
+                    self.api_remove(api::Kind::Pod, &pod);
+                }
+                Op::Event(d) => self.record(d),
+                Op::WakeAt(at, w) => {
+                    if !self.timers.schedule(at, w) {
+                        self.record(EventDraft::warning(
+                            Default::default(),
+                            "podscape",
+                            "TimerQueueFull",
+                            format!("{MAX_TIMERS} timers are pending; a wake-up was dropped"),
+                        ));
+                    }
+                }
+                Op::Kubelet(note) => self.kubelet.apply(note),
+            }
+        }
+    }
+
+    /// The CNI step of starting a pod: an IP from the node's pod CIDR.
+    fn start_sandbox(&mut self, key: &api::ObjectKey) {
+        let Some(pod) = self.store.get::<api::Pod>(key) else { return };
+        if !pod.status.pod_ip.is_empty() {
+            return;
+        }
+        let node = pod.spec.node_name.clone();
+        let host_ip =
+            self.store.get::<api::Node>(&api::ObjectKey::cluster(node.as_str())).map(|n| n.internal_ip().to_string());
+        let ip = self.ipam.pods.get_mut(&node).and_then(PodCidrAllocator::allocate);
+        let (Some(ip), Some(host_ip)) = (ip, host_ip) else {
+            let pref = controllers::reference(api::Kind::Pod, &pod.metadata);
+            self.record(
+                EventDraft::warning(
+                    pref,
+                    "kubelet",
+                    "FailedCreatePodSandBox",
+                    format!("Failed to create pod sandbox: plugin type=\"host-local\" failed (add): failed to allocate for range 0: no IP addresses available in range set on node {node}"),
+                )
+                .on_host(&node),
+            );
+            return;
+        };
+        let mut p = pod.clone();
+        p.status = controllers::kubelet::sandbox_status(pod, &ip, &host_ip, self.now);
+        let _ = self.api_update(api::Object::Pod(p));
+    }
+
+    /// Records an event and writes its Event object.
+    fn record(&mut self, draft: EventDraft) {
+        let store = &self.store;
+        let writes = self.recorder.record(draft, self.now, |k| store.get::<api::Event>(k).cloned());
+        for w in writes {
+            match w {
+                events::Write::Put(ev) => {
+                    let key = api::ObjectKey::of(&ev.metadata);
+                    let mut ev = ev;
+                    if ev.metadata.uid.is_empty() {
+                        ev.metadata.uid = api::Uid(self.rng.uuid());
+                        ev.metadata.creation_timestamp = Some(api::meta::Time(self.now));
+                    }
+                    ev.metadata.resource_version = self.store.next_resource_version();
+                    let _ = key;
+                    self.store.put(ev);
+                }
+                events::Write::Remove(key) => {
+                    self.store.remove::<api::Event>(&key);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! The single writer's store: objects by kind and key, with the indexes controllers need so that one
+//! object's change costs what it touches, not the size of the cluster.
+//!
+//! Only the API server module writes here (see `apiserver.rs`); every other module reads.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::api::discovery::LABEL_SERVICE_NAME;
+use crate::api::{
+    Deployment, EndpointSlice, Endpoints, Event, Kind, Namespace, Node, Object, ObjectKey, Pod, ReplicaSet, Resource,
+    Service, Uid,
+};
+use crate::labels::Selector;
+use crate::object_graph::{ObjRef, ObjectGraph};
+
+type Table<T> = BTreeMap<ObjectKey, T>;
+
+#[derive(Clone, Debug, Default)]
+pub struct Store {
+    namespaces: Table<Namespace>,
+    nodes: Table<Node>,
+    pods: Table<Pod>,
+    services: Table<Service>,
+    endpoints: Table<Endpoints>,
+    endpointslices: Table<EndpointSlice>,
+    deployments: Table<Deployment>,
+    replicasets: Table<ReplicaSet>,
+    events: Table<Event>,
+    resource_version: u64,
+    idx: Indexes,
+    graph: ObjectGraph,
+}
+
+/// Secondary indexes, kept in step with every write.
+#[derive(Clone, Debug, Default)]
+struct Indexes {
+    /// node name → pods bound to it.
+    pods_by_node: BTreeMap<String, BTreeSet<ObjectKey>>,
+    /// Pods not yet bound to a node: the scheduler's queue.
+    unscheduled: BTreeSet<ObjectKey>,
+    /// (namespace, label key, label value) → pod names.
+    pods_by_label: BTreeMap<(String, String, String), BTreeSet<String>>,
+    /// (namespace, selector key, selector value) → names of services whose selector has that pair.
+    services_by_selector: BTreeMap<(String, String, String), BTreeSet<String>>,
+    /// service key → names of its EndpointSlices (by the `kubernetes.io/service-name` label).
+    slices_by_service: BTreeMap<ObjectKey, BTreeSet<String>>,
+}
+
+/// How the store reaches the table of each kind, and which indexes a kind feeds.
+pub trait Stored: Resource {
+    fn table(store: &Store) -> &Table<Self>;
+    fn table_mut(store: &mut Store) -> &mut Table<Self>;
+    fn reindex(_store: &mut Store, _old: Option<&Self>, _new: Option<&Self>) {}
+}
+
+macro_rules! stored {
+    ($($ty:ty => $field:ident $(, $extra:ident)?);* $(;)?) => {$(
+        impl Stored for $ty {
+            fn table(store: &Store) -> &Table<Self> { &store.$field }
+            fn table_mut(store: &mut Store) -> &mut Table<Self> { &mut store.$field }
+            fn reindex(store: &mut Store, old: Option<&Self>, new: Option<&Self>) {
+                store.reindex_graph(old, new);
+                $(store.$extra(old, new);)?
+            }
+        }
+    )*};
+}
+
+stored! {
+    Namespace => namespaces;
+    Node => nodes;
+    Service => services, reindex_service;
+    Endpoints => endpoints;
+    EndpointSlice => endpointslices, reindex_slice;
+    Deployment => deployments;
+    ReplicaSet => replicasets;
+    Event => events;
+    Pod => pods, reindex_pod;
+}
+
+impl Store {
+    pub fn get<T: Stored>(&self, key: &ObjectKey) -> Option<&T> {
+        T::table(self).get(key)
+    }
+
+    /// Objects of a kind, in key order; only one namespace's when `namespace` is given.
+    pub fn list<'a, T: Stored>(&'a self, namespace: Option<&'a str>) -> Box<dyn Iterator<Item = &'a T> + 'a> {
+        let table = T::table(self);
+        match namespace {
+            None => Box::new(table.values()),
+            Some(ns) => Box::new(
+                table.range(ObjectKey::new(ns, "")..).take_while(move |(k, _)| k.namespace == ns).map(|(_, v)| v),
+            ),
+        }
+    }
+
+    pub fn count<T: Stored>(&self) -> usize {
+        T::table(self).len()
+    }
+
+    /// Any object by kind and key, as a generic [`Object`].
+    pub fn get_object(&self, kind: Kind, key: &ObjectKey) -> Option<Object> {
+        fn g<T: Stored>(s: &Store, k: &ObjectKey) -> Option<Object> {
+            s.get::<T>(k).cloned().map(T::into_object)
+        }
+        match kind {
+            Kind::Namespace => g::<Namespace>(self, key),
+            Kind::Node => g::<Node>(self, key),
+            Kind::Pod => g::<Pod>(self, key),
+            Kind::Service => g::<Service>(self, key),
+            Kind::Endpoints => g::<Endpoints>(self, key),
+            Kind::EndpointSlice => g::<EndpointSlice>(self, key),
+            Kind::Deployment => g::<Deployment>(self, key),
+            Kind::ReplicaSet => g::<ReplicaSet>(self, key),
+            Kind::Event => g::<Event>(self, key),
+        }
+    }
+
+    /// Any kind's objects, as generic [`Object`]s, in key order.
+    pub fn list_objects(&self, kind: Kind, namespace: Option<&str>) -> Vec<Object> {
+        fn l<T: Stored>(s: &Store, ns: Option<&str>) -> Vec<Object> {
+            s.list::<T>(ns).cloned().map(T::into_object).collect()
+        }
+        match kind {
+            Kind::Namespace => l::<Namespace>(self, None),
+            Kind::Node => l::<Node>(self, None),
+            Kind::Pod => l::<Pod>(self, namespace),
+            Kind::Service => l::<Service>(self, namespace),
+            Kind::Endpoints => l::<Endpoints>(self, namespace),
+            Kind::EndpointSlice => l::<EndpointSlice>(self, namespace),
+            Kind::Deployment => l::<Deployment>(self, namespace),
+            Kind::ReplicaSet => l::<ReplicaSet>(self, namespace),
+            Kind::Event => l::<Event>(self, namespace),
+        }
+    }
+
+    /// Pods bound to `node`.
+    pub fn pods_on_node<'a>(&'a self, node: &str) -> impl Iterator<Item = &'a Pod> + 'a {
+        self.idx.pods_by_node.get(node).into_iter().flatten().filter_map(move |k| self.pods.get(k))
+    }
+
+    pub fn pod_count_on_node(&self, node: &str) -> usize {
+        self.idx.pods_by_node.get(node).map_or(0, BTreeSet::len)
+    }
+
+    /// Pods waiting for a node.
+    pub fn unscheduled_pods(&self) -> impl Iterator<Item = &ObjectKey> {
+        self.idx.unscheduled.iter()
+    }
+
+    /// Pods in `namespace` that `selector` matches. The label index narrows the candidates to the
+    /// pods carrying the selector's rarest required pair; only those are matched in full.
+    pub fn pods_matching<'a>(&'a self, namespace: &'a str, selector: &'a Selector) -> Vec<&'a Pod> {
+        let mut narrowest: Option<&BTreeSet<String>> = None;
+        for (k, v) in selector.required_pairs() {
+            let set = self.idx.pods_by_label.get(&(namespace.to_string(), k.to_string(), v.to_string()));
+            match set {
+                None => return Vec::new(),
+                Some(s) if narrowest.is_none_or(|n| s.len() < n.len()) => narrowest = Some(s),
+                Some(_) => {}
+            }
+        }
+        match narrowest {
+            Some(names) => names
+                .iter()
+                .filter_map(|n| self.pods.get(&ObjectKey::new(namespace, n.as_str())))
+                .filter(|p| selector.matches(&p.metadata.labels))
+                .collect(),
+            None => self.list::<Pod>(Some(namespace)).filter(|p| selector.matches(&p.metadata.labels)).collect(),
+        }
+    }
+
+    /// Services in `namespace` whose selector matches `labels`, found through the selector-pair
+    /// index: a pod's change looks only at the services that could select it.
+    pub fn services_selecting(&self, namespace: &str, labels: &crate::api::meta::Labels) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for (k, v) in labels {
+            if let Some(names) = self.idx.services_by_selector.get(&(namespace.to_string(), k.clone(), v.clone())) {
+                for name in names {
+                    let Some(svc) = self.services.get(&ObjectKey::new(namespace, name.as_str())) else {
+                        continue;
+                    };
+                    if svc.spec.selector.iter().all(|(sk, sv)| labels.get(sk) == Some(sv)) {
+                        out.insert(name.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The EndpointSlices labelled for the service `key`.
+    pub fn slices_for_service<'a>(&'a self, key: &ObjectKey) -> Vec<&'a EndpointSlice> {
+        self.idx
+            .slices_by_service
+            .get(key)
+            .into_iter()
+            .flatten()
+            .filter_map(|n| self.endpointslices.get(&ObjectKey::new(key.namespace.as_str(), n.as_str())))
+            .collect()
+    }
+
+    /// What `uid` owns, from the object graph.
+    pub fn dependents(&self, uid: &Uid) -> Vec<ObjRef> {
+        self.graph.dependents(uid)
+    }
+
+    pub fn owners_gone(&self, uid: &Uid) -> bool {
+        self.graph.all_owners_gone(uid)
+    }
+
+    /// The next `metadata.resourceVersion`.
+    pub(crate) fn next_resource_version(&mut self) -> String {
+        self.resource_version += 1;
+        self.resource_version.to_string()
+    }
+
+    /// Writes an object (insert or replace), keeping every index in step. Returns the old one.
+    pub(crate) fn put<T: Stored>(&mut self, obj: T) -> Option<T> {
+        let key = obj.key();
+        let old = T::table_mut(self).remove(&key);
+        T::reindex(self, old.as_ref(), Some(&obj));
+        T::table_mut(self).insert(key, obj);
+        old
+    }
+
+    /// Removes an object, keeping every index in step.
+    pub(crate) fn remove<T: Stored>(&mut self, key: &ObjectKey) -> Option<T> {
+        let old = T::table_mut(self).remove(key)?;
+        T::reindex(self, Some(&old), None);
+        Some(old)
+    }
+
+    /// The object graph, which every kind feeds through its owner references.
+    fn reindex_graph<T: Stored>(&mut self, old: Option<&T>, new: Option<&T>) {
+        match (old, new) {
+            (Some(o), None) => self.graph.remove(&o.meta().uid),
+            (_, Some(n)) => {
+                let m = n.meta();
+                if m.uid.is_empty() {
+                    return;
+                }
+                let owners: Vec<_> = m
+                    .owner_references
+                    .iter()
+                    .filter_map(|r| {
+                        let kind = Kind::from_type(&r.api_version, &r.kind)?;
+                        let ns = if kind.namespaced() { m.namespace.clone() } else { String::new() };
+                        Some((kind, ObjectKey::new(ns, r.name.clone()), r.uid.clone()))
+                    })
+                    .collect();
+                self.graph.upsert(ObjRef { kind: T::KIND, key: n.key(), uid: m.uid.clone() }, &owners);
+            }
+            (None, None) => {}
+        }
+    }
+
+    fn reindex_pod(&mut self, old: Option<&Pod>, new: Option<&Pod>) {
+        if let Some(p) = old {
+            let m = &p.metadata;
+            let key = ObjectKey::of(m);
+            for (k, v) in &m.labels {
+                remove_from(&mut self.idx.pods_by_label, &(m.namespace.clone(), k.clone(), v.clone()), &m.name);
+            }
+            remove_from(&mut self.idx.pods_by_node, &p.spec.node_name, &key);
+            self.idx.unscheduled.remove(&key);
+        }
+        if let Some(p) = new {
+            let m = &p.metadata;
+            let key = ObjectKey::of(m);
+            for (k, v) in &m.labels {
+                self.idx
+                    .pods_by_label
+                    .entry((m.namespace.clone(), k.clone(), v.clone()))
+                    .or_default()
+                    .insert(m.name.clone());
+            }
+            if p.spec.node_name.is_empty() {
+                self.idx.unscheduled.insert(key);
+            } else {
+                self.idx.pods_by_node.entry(p.spec.node_name.clone()).or_default().insert(key);
+            }
+        }
+    }
+
+    fn reindex_service(&mut self, old: Option<&Service>, new: Option<&Service>) {
+        if let Some(s) = old {
+            for (k, v) in &s.spec.selector {
+                let ik = (s.metadata.namespace.clone(), k.clone(), v.clone());
+                remove_from(&mut self.idx.services_by_selector, &ik, &s.metadata.name);
+            }
+        }
+        if let Some(s) = new {
+            for (k, v) in &s.spec.selector {
+                self.idx
+                    .services_by_selector
+                    .entry((s.metadata.namespace.clone(), k.clone(), v.clone()))
+                    .or_default()
+                    .insert(s.metadata.name.clone());
+            }
+        }
+    }
+
+    fn reindex_slice(&mut self, old: Option<&EndpointSlice>, new: Option<&EndpointSlice>) {
+        if let Some(m) = old.map(|s| &s.metadata)
+            && let Some(svc) = m.labels.get(LABEL_SERVICE_NAME)
+        {
+            let sk = ObjectKey::new(m.namespace.as_str(), svc.as_str());
+            remove_from(&mut self.idx.slices_by_service, &sk, &m.name);
+        }
+        if let Some(m) = new.map(|s| &s.metadata)
+            && let Some(svc) = m.labels.get(LABEL_SERVICE_NAME)
+        {
+            self.idx
+                .slices_by_service
+                .entry(ObjectKey::new(m.namespace.as_str(), svc.as_str()))
+                .or_default()
+                .insert(m.name.clone());
+        }
+    }
+}
+
+/// Removes `item` from the set at `key`, dropping the set when it empties (so an index never
+/// keeps keys for objects that are gone).
+fn remove_from<K: Ord + Clone, V: Ord>(map: &mut BTreeMap<K, BTreeSet<V>>, key: &K, item: &V) {
+    if let Some(set) = map.get_mut(key) {
+        set.remove(item);
+        if set.is_empty() {
+            map.remove(key);
+        }
+    }
+}

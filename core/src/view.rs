@@ -1,0 +1,250 @@
+//! The view: plain data for a front end to draw, with a stable layout, so the page holds no
+//! cluster logic. Nodes are columns holding their pods; services sit above with their endpoints.
+//!
+//! The layout keeps each pod in the slot it first got on its node ([`Layout`]), so a pod that
+//! comes or goes does not make the others jump.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::api::discovery::LABEL_SERVICE_NAME;
+use crate::api::{EndpointSlice, Kind, Node, ObjectKey, Pod, ReplicaSet, Service, Uid};
+use crate::{Cluster, labels};
+
+pub const NODE_WIDTH: f64 = 230.0;
+pub const NODE_GAP: f64 = 30.0;
+pub const NODE_HEADER: f64 = 58.0;
+pub const POD_HEIGHT: f64 = 58.0;
+pub const POD_GAP: f64 = 10.0;
+pub const SERVICE_WIDTH: f64 = 230.0;
+pub const SERVICE_HEIGHT: f64 = 64.0;
+pub const SERVICES_Y: f64 = 10.0;
+pub const NODES_Y: f64 = SERVICES_Y + SERVICE_HEIGHT + 90.0;
+
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct View {
+    /// Simulated time, RFC 3339.
+    pub time: String,
+    pub nodes: Vec<NodeView>,
+    pub services: Vec<ServiceView>,
+    pub width: f64,
+    pub height: f64,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct NodeView {
+    pub name: String,
+    pub status: String,
+    pub ready: bool,
+    pub internal_ip: String,
+    pub pod_cidr: String,
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+    pub pods: Vec<PodView>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct PodView {
+    pub uid: String,
+    pub name: String,
+    pub namespace: String,
+    pub ip: String,
+    /// kubectl's STATUS column: Running, Pending, ContainerCreating, Terminating, …
+    pub status: String,
+    pub phase: String,
+    pub ready: bool,
+    pub terminating: bool,
+    pub restarts: i32,
+    /// The workload the pod belongs to (its Deployment, else its ReplicaSet), for colouring.
+    pub owner: String,
+    /// A kube-system pod: drawn quieter than the learner's own.
+    pub system: bool,
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct ServiceView {
+    pub name: String,
+    pub namespace: String,
+    pub type_: String,
+    pub cluster_ip: String,
+    pub ports: String,
+    pub selector: String,
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+    pub endpoints: Vec<EndpointView>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct EndpointView {
+    pub ip: String,
+    pub pod_uid: String,
+    pub pod_name: String,
+    pub ready: bool,
+    pub serving: bool,
+    pub terminating: bool,
+}
+
+/// Slot memory for a stable layout: per node, which pod sits in which slot.
+#[derive(Clone, Debug, Default)]
+pub struct Layout {
+    slots: BTreeMap<String, Vec<Option<Uid>>>,
+}
+
+impl Layout {
+    /// Frees the slots of pods that left `node`, then seats new pods in the first free slots, in
+    /// creation order. Returns uid → slot.
+    fn seat(&mut self, node: &str, pods: &[&Pod]) -> BTreeMap<Uid, usize> {
+        let slots = self.slots.entry(node.to_string()).or_default();
+        let present: std::collections::BTreeSet<&Uid> = pods.iter().map(|p| &p.metadata.uid).collect();
+        for s in slots.iter_mut() {
+            if s.as_ref().is_some_and(|u| !present.contains(u)) {
+                *s = None;
+            }
+        }
+        let mut seated: BTreeMap<Uid, usize> =
+            slots.iter().enumerate().filter_map(|(i, s)| s.clone().map(|u| (u, i))).collect();
+        let mut newcomers: Vec<&&Pod> = pods.iter().filter(|p| !seated.contains_key(&p.metadata.uid)).collect();
+        newcomers.sort_by_key(|p| (p.metadata.creation_timestamp, p.metadata.name.clone()));
+        for p in newcomers {
+            let i = match slots.iter().position(Option::is_none) {
+                Some(i) => i,
+                None => {
+                    slots.push(None);
+                    slots.len() - 1
+                }
+            };
+            slots[i] = Some(p.metadata.uid.clone());
+            seated.insert(p.metadata.uid.clone(), i);
+        }
+        while slots.last().is_some_and(Option::is_none) {
+            slots.pop();
+        }
+        seated
+    }
+}
+
+impl Cluster {
+    /// The plain-data view of the cluster, laid out with `layout`'s slot memory.
+    pub fn view(&self, layout: &mut Layout) -> View {
+        let store = self.store();
+        let mut nodes = Vec::new();
+        let mut pod_pos: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+        let mut tallest: f64 = 0.0;
+        for (i, n) in store.list::<Node>(None).enumerate() {
+            let x = 10.0 + i as f64 * (NODE_WIDTH + NODE_GAP);
+            let pods: Vec<&Pod> = store.pods_on_node(&n.metadata.name).collect();
+            let seats = layout.seat(&n.metadata.name, &pods);
+            let rows = seats.values().copied().max().map_or(0, |m| m + 1);
+            let h = NODE_HEADER + rows as f64 * (POD_HEIGHT + POD_GAP) + POD_GAP;
+            tallest = tallest.max(h);
+            let mut pod_views: Vec<PodView> = pods
+                .iter()
+                .map(|p| {
+                    let slot = seats.get(&p.metadata.uid).copied().unwrap_or(0);
+                    let (px, py) = (x + 10.0, NODES_Y + NODE_HEADER + slot as f64 * (POD_HEIGHT + POD_GAP));
+                    pod_pos.insert(p.metadata.uid.0.clone(), (px, py));
+                    pod_view(self, p, px, py)
+                })
+                .collect();
+            pod_views.sort_by(|a, b| a.y.total_cmp(&b.y));
+            nodes.push(NodeView {
+                name: n.metadata.name.clone(),
+                status: n.display_status(),
+                ready: n.is_ready(),
+                internal_ip: n.internal_ip().to_string(),
+                pod_cidr: n.spec.pod_cidr.clone(),
+                x,
+                y: NODES_Y,
+                w: NODE_WIDTH,
+                h,
+                pods: pod_views,
+            });
+        }
+        let services: Vec<ServiceView> = store
+            .list::<Service>(None)
+            .filter(|s| s.metadata.namespace != "kube-system" && !s.spec.selector.is_empty())
+            .enumerate()
+            .map(|(i, s)| service_view(self, s, 10.0 + i as f64 * (SERVICE_WIDTH + NODE_GAP)))
+            .collect();
+        let width = (nodes.len().max(services.len()) as f64) * (NODE_WIDTH + NODE_GAP) + 10.0;
+        View { time: self.now().rfc3339(), nodes, services, width, height: NODES_Y + tallest + 20.0 }
+    }
+}
+
+fn pod_view(c: &Cluster, p: &Pod, x: f64, y: f64) -> PodView {
+    PodView {
+        uid: p.metadata.uid.0.clone(),
+        name: p.metadata.name.clone(),
+        namespace: p.metadata.namespace.clone(),
+        ip: p.status.pod_ip.clone(),
+        status: p.display_status(),
+        phase: p.status.phase.clone(),
+        ready: p.is_ready(),
+        terminating: p.metadata.is_terminating(),
+        restarts: p.restarts(),
+        owner: owner_name(c, p),
+        system: p.metadata.namespace == "kube-system",
+        x,
+        y,
+        w: NODE_WIDTH - 20.0,
+        h: POD_HEIGHT,
+    }
+}
+
+/// The Deployment a pod belongs to through its ReplicaSet, else the ReplicaSet, else the pod.
+fn owner_name(c: &Cluster, p: &Pod) -> String {
+    let Some(rs_ref) = p.metadata.controller() else { return p.metadata.name.clone() };
+    if rs_ref.kind != "ReplicaSet" {
+        return rs_ref.name.clone();
+    }
+    let key = ObjectKey::new(p.metadata.namespace.as_str(), rs_ref.name.as_str());
+    c.store()
+        .get::<ReplicaSet>(&key)
+        .and_then(|rs| rs.metadata.controller().map(|d| d.name.clone()))
+        .unwrap_or_else(|| rs_ref.name.clone())
+}
+
+fn service_view(c: &Cluster, s: &Service, x: f64) -> ServiceView {
+    let key = ObjectKey::of(&s.metadata);
+    let mut endpoints: Vec<EndpointView> = c
+        .store()
+        .slices_for_service(&key)
+        .into_iter()
+        .filter(|sl: &&EndpointSlice| sl.metadata.labels.get(LABEL_SERVICE_NAME) == Some(&s.metadata.name))
+        .flat_map(|sl| sl.endpoints.iter().flatten())
+        .map(|e| {
+            let tr = e.target_ref.as_ref().filter(|t| t.kind == Kind::Pod.name());
+            EndpointView {
+                ip: e.addresses.first().cloned().unwrap_or_default(),
+                pod_uid: tr.map(|t| t.uid.0.clone()).unwrap_or_default(),
+                pod_name: tr.map(|t| t.name.clone()).unwrap_or_default(),
+                ready: e.is_ready(),
+                serving: e.is_serving(),
+                terminating: e.is_terminating(),
+            }
+        })
+        .collect();
+    endpoints.sort_by(|a, b| a.pod_name.cmp(&b.pod_name));
+    ServiceView {
+        name: s.metadata.name.clone(),
+        namespace: s.metadata.namespace.clone(),
+        type_: s.type_or_default().to_string(),
+        cluster_ip: s.spec.cluster_ip.clone(),
+        ports: s.ports_column(),
+        selector: labels::format_map(&s.spec.selector),
+        x,
+        y: SERVICES_Y,
+        w: SERVICE_WIDTH,
+        h: SERVICE_HEIGHT,
+        endpoints,
+    }
+}
