@@ -123,6 +123,9 @@ impl Cluster {
                 o
             }
         };
+        // Controllers react within milliseconds of a change in a real cluster: let them settle at
+        // this instant, so the next line sees (for example) the ReplicaSet's replacement pod.
+        self.settle();
         self.log.push(crate::LogLine { at, line: line.trim().to_string(), files: rec.read.into_inner() });
         out
     }

@@ -54,7 +54,7 @@ impl Default for Recorder {
 
 /// What recording asks the store to do.
 pub enum Write {
-    Put(Event),
+    Put(Box<Event>),
     Remove(ObjectKey),
 }
 
@@ -92,7 +92,7 @@ impl Recorder {
         {
             ev.count += 1;
             ev.last_timestamp = Some(Time(now));
-            return vec![Write::Put(ev)];
+            return vec![Write::Put(Box::new(ev))];
         }
         let namespace = if inv.namespace.is_empty() { "default".to_string() } else { inv.namespace.clone() };
         // client-go names events `<object>.<unix nanos in hex>`; the sequence number keeps two
@@ -114,7 +114,7 @@ impl Recorder {
         };
         self.aggregate.insert(agg_key.clone(), key.clone());
         self.order.push_back((key, agg_key));
-        let mut writes = vec![Write::Put(ev)];
+        let mut writes = vec![Write::Put(Box::new(ev))];
         while self.order.len() > MAX_EVENTS {
             if let Some((old, agg)) = self.order.pop_front() {
                 self.aggregate.remove(&agg);

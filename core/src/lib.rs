@@ -176,7 +176,7 @@ impl Cluster {
     }
 
     /// Runs controllers until no work is left at this instant.
-    fn settle(&mut self) {
+    pub(crate) fn settle(&mut self) {
         let mut budget = MAX_RECONCILES_PER_INSTANT;
         while let Some(work) = self.queues.pop() {
             let ops = {
@@ -282,14 +282,12 @@ impl Cluster {
         for w in writes {
             match w {
                 events::Write::Put(ev) => {
-                    let key = api::ObjectKey::of(&ev.metadata);
-                    let mut ev = ev;
+                    let mut ev = *ev;
                     if ev.metadata.uid.is_empty() {
                         ev.metadata.uid = api::Uid(self.rng.uuid());
                         ev.metadata.creation_timestamp = Some(api::meta::Time(self.now));
                     }
                     ev.metadata.resource_version = self.store.next_resource_version();
-                    let _ = key;
                     self.store.put(ev);
                 }
                 events::Write::Remove(key) => {

@@ -463,7 +463,7 @@ mod tests {
         assert_eq!(e.to_string(), "spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive");
         let e2 = FieldError::invalid_str("metadata.name", "1abc", "x");
         assert_eq!(e2.to_string(), "metadata.name: Invalid value: \"1abc\": x");
-        assert_eq!(aggregate(&[e.clone()]), e.to_string());
+        assert_eq!(aggregate(std::slice::from_ref(&e)), e.to_string());
         assert!(aggregate(&[e, e2]).starts_with("[spec.ports[0].port"));
         assert_eq!(
             FieldError::not_supported("spec.type", "Foo", &["ClusterIP", "NodePort"]).to_string(),

@@ -12,12 +12,12 @@ use crate::api::discovery::LABEL_SERVICE_NAME;
 use crate::api::{EndpointSlice, Kind, Node, ObjectKey, Pod, ReplicaSet, Service, Uid};
 use crate::{Cluster, labels};
 
-pub const NODE_WIDTH: f64 = 230.0;
+pub const NODE_WIDTH: f64 = 240.0;
 pub const NODE_GAP: f64 = 30.0;
 pub const NODE_HEADER: f64 = 58.0;
 pub const POD_HEIGHT: f64 = 58.0;
 pub const POD_GAP: f64 = 10.0;
-pub const SERVICE_WIDTH: f64 = 230.0;
+pub const SERVICE_WIDTH: f64 = 240.0;
 pub const SERVICE_HEIGHT: f64 = 64.0;
 pub const SERVICES_Y: f64 = 10.0;
 pub const NODES_Y: f64 = SERVICES_Y + SERVICE_HEIGHT + 90.0;

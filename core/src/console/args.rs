@@ -72,8 +72,7 @@ impl Args {
                 };
                 out.values.entry(f.long).or_default().push(v);
             } else if let Some(body) = w.strip_prefix('-').filter(|b| !b.is_empty()) {
-                let mut chars = body.char_indices();
-                while let Some((pos, c)) = chars.next() {
+                for (pos, c) in body.char_indices() {
                     let Some(f) = all.iter().find(|f| f.short == Some(c)) else {
                         return Err(format!("unknown shorthand flag: '{c}' in {w}"));
                     };

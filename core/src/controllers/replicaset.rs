@@ -29,7 +29,7 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
         }
     } else if active.len() > desired {
         let mut victims = active.clone();
-        victims.sort_by(|a, b| deletion_rank(a).cmp(&deletion_rank(b)));
+        victims.sort_by_key(|p| deletion_rank(p));
         for p in victims.into_iter().take(active.len() - desired) {
             ops.push(Op::Delete { kind: Kind::Pod, key: p.key() });
             ops.push(Op::Event(EventDraft::normal(

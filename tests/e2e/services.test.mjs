@@ -1,0 +1,87 @@
+// The course's first lesson, end to end in Chromium: pods come and go with new IPs, the Service's
+// IP stays, and its endpoints follow the pods.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launch, openPage, screenshot } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await serveDist();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const backendPods = (page) =>
+  page.$$eval('[data-testid=pod][data-owner=backend]', (els) =>
+    els.map((e) => ({ name: e.dataset.name, ip: e.dataset.ip, status: e.dataset.status })),
+  );
+
+test('a deleted backend pod is replaced with a new IP while the Service keeps its own', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await screenshot(page, 'default-cluster');
+
+  const serviceIp = await page.getAttribute('[data-testid=service][data-name=backend]', 'data-cluster-ip');
+  assert.match(serviceIp, /^10\.(9[6-9]|10[0-9]|11[01])\.\d+\.\d+$/, 'a ClusterIP from 10.96.0.0/12');
+  const before = await backendPods(page);
+  assert.equal(before.length, 3);
+  assert.ok(before.every((p) => p.status === 'Running' && p.ip.startsWith('10.244.')), JSON.stringify(before));
+  assert.equal(await page.locator('[data-testid=endpoint-line][data-service=backend]').count(), 3);
+
+  // Pause the clock, delete one backend pod, and see it terminating with its line in the console.
+  await page.click('[data-testid=play]');
+  const victim = before[0];
+  await page.click(`[data-testid=pod][data-name="${victim.name}"]`);
+  await page.click('[data-testid=delete-pod]');
+  const console = page.locator('[data-testid=console-line]').last();
+  assert.match(await console.innerText(), new RegExp(`kubectl delete pod ${victim.name} --wait=false`));
+  assert.equal(
+    await page.getAttribute(`[data-testid=pod][data-name="${victim.name}"]`, 'data-status'),
+    'Terminating',
+  );
+  await screenshot(page, 'pod-terminating');
+
+  // Run the clock: the ReplicaSet's replacement starts with a new name and a new IP.
+  await page.click('[data-testid=play]');
+  await page.waitForFunction(
+    (old) => {
+      const pods = [...document.querySelectorAll('[data-testid=pod][data-owner=backend]')];
+      return (
+        pods.length === 3 &&
+        pods.every((p) => p.dataset.status === 'Running') &&
+        !pods.some((p) => p.dataset.name === old)
+      );
+    },
+    victim.name,
+    { timeout: 30_000 },
+  );
+  const after = await backendPods(page);
+  const oldIps = new Set(before.map((p) => p.ip));
+  const fresh = after.filter((p) => !before.some((b) => b.name === p.name));
+  assert.equal(fresh.length, 1, 'exactly one replacement pod');
+  assert.ok(!oldIps.has(fresh[0].ip), `the replacement has a new IP (${fresh[0].ip})`);
+  assert.equal(
+    await page.getAttribute('[data-testid=service][data-name=backend]', 'data-cluster-ip'),
+    serviceIp,
+    'the Service keeps its IP',
+  );
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-testid=endpoint-line][data-service=backend][data-ready=true]').length === 3,
+  );
+  const linked = await page.$$eval('[data-testid=endpoint-line][data-service=backend]', (els) =>
+    els.map((e) => e.dataset.pod).sort(),
+  );
+  assert.deepEqual(linked, after.map((p) => p.name).sort(), 'one endpoint line to each backend pod');
+  await screenshot(page, 'pod-replaced');
+  assert.deepEqual(errors, []);
+});
+
+test('the page fits a 480 px course iframe without errors', async () => {
+  const { page, errors } = await openPage(browser, server.url, { width: 480, height: 360 });
+  assert.equal(await page.locator('[data-testid=node]').count(), 3);
+  await screenshot(page, 'narrow-480');
+  assert.deepEqual(errors, []);
+});

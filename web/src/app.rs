@@ -1,0 +1,45 @@
+//! The page's frame: toolbar, the cluster map, the console; and the simulation clock.
+
+use gloo_timers::callback::Interval;
+use leptos::prelude::*;
+use podscape_core::{Config, SimDuration};
+
+use crate::cluster_map::ClusterMap;
+use crate::console_panel::ConsolePanel;
+use crate::state::Sim;
+use crate::toolbar::Toolbar;
+
+/// Real milliseconds between clock ticks; each tick moves simulated time by this times the speed.
+const TICK_MS: u32 = 100;
+
+#[component]
+pub fn App() -> impl IntoView {
+    let sim = Sim::new(Config::default());
+    provide_context(sim);
+
+    // The clock is the one effect that touches the outside world: a browser interval that exists
+    // while the simulation plays.
+    let ticker: StoredValue<Option<Interval>, LocalStorage> = StoredValue::new_local(None);
+    Effect::new(move |_| {
+        let playing = sim.playing.get();
+        ticker.set_value(None);
+        if playing {
+            let interval = Interval::new(TICK_MS, move || {
+                let speed = sim.speed.get_untracked();
+                sim.advance(SimDuration::millis(i64::from(TICK_MS) * i64::from(speed)));
+            });
+            ticker.set_value(Some(interval));
+        }
+    });
+    on_cleanup(move || ticker.set_value(None));
+
+    view! {
+        <div class="app">
+            <Toolbar/>
+            <main class="workspace">
+                <ClusterMap/>
+                <ConsolePanel/>
+            </main>
+        </div>
+    }
+}

@@ -1,0 +1,91 @@
+//! The page's handle on the simulated cluster: the cluster itself (plain data, not reactive), the
+//! layout memory, and the signals the components read.
+
+use leptos::prelude::*;
+use podscape_core::view::{Layout, View};
+use podscape_core::{Cluster, Config, NoFiles, SimDuration};
+
+/// One console exchange, as the console panel shows it.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Exchange {
+    pub id: u64,
+    pub line: String,
+    pub stdout: String,
+    pub stderr: String,
+    pub ok: bool,
+}
+
+/// Everything the components share. Cheap to copy: every field is an arena handle.
+#[derive(Clone, Copy)]
+pub struct Sim {
+    cluster: StoredValue<Cluster>,
+    layout: StoredValue<Layout>,
+    pub view: RwSignal<View>,
+    pub console: RwSignal<Vec<Exchange>>,
+    pub playing: RwSignal<bool>,
+    pub speed: RwSignal<u32>,
+    pub selected: RwSignal<Option<String>>,
+    next_id: StoredValue<u64>,
+}
+
+/// How many exchanges the console keeps on screen.
+const CONSOLE_KEEP: usize = 200;
+
+impl Sim {
+    pub fn new(config: Config) -> Sim {
+        let cluster = Cluster::new(config);
+        let mut layout = Layout::default();
+        let view = cluster.view(&mut layout);
+        Sim {
+            cluster: StoredValue::new(cluster),
+            layout: StoredValue::new(layout),
+            view: RwSignal::new(view),
+            console: RwSignal::new(Vec::new()),
+            playing: RwSignal::new(true),
+            speed: RwSignal::new(1),
+            selected: RwSignal::new(None),
+            next_id: StoredValue::new(0),
+        }
+    }
+
+    /// Runs a console line against the cluster, shows it with its answer, and redraws.
+    pub fn run(&self, line: &str) {
+        let out = self.cluster.try_update_value(|c| c.run(line, &NoFiles));
+        let Some(out) = out else { return };
+        let id = self.next_id.try_update_value(|n| {
+            *n += 1;
+            *n
+        });
+        let entry = Exchange {
+            id: id.unwrap_or_default(),
+            line: line.to_string(),
+            stdout: out.stdout.clone(),
+            stderr: out.stderr.clone(),
+            ok: out.ok(),
+        };
+        self.console.update(|c| {
+            c.push(entry);
+            if c.len() > CONSOLE_KEEP {
+                let extra = c.len() - CONSOLE_KEEP;
+                c.drain(..extra);
+            }
+        });
+        self.refresh();
+    }
+
+    /// Moves simulated time forward and redraws.
+    pub fn advance(&self, d: SimDuration) {
+        self.cluster.update_value(|c| c.advance(d));
+        self.refresh();
+    }
+
+    /// Recomputes core's view; unchanged parts keep their DOM (the lists are keyed).
+    pub fn refresh(&self) {
+        let Some(view) = self.cluster.try_with_value(|c| self.layout.try_update_value(|l| c.view(l))).flatten() else {
+            return;
+        };
+        if self.view.with_untracked(|v| v != &view) {
+            self.view.set(view);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The toolbar: the simulated time and the clock's controls.
+
+use leptos::prelude::*;
+
+use crate::state::Sim;
+
+#[component]
+pub fn Toolbar() -> impl IntoView {
+    let sim = expect_context::<Sim>();
+    let time = move || sim.view.with(|v| v.time.replace('T', " ").replace('Z', " UTC"));
+    let toggle = move |_| sim.playing.update(|p| *p = !*p);
+    view! {
+        <header class="toolbar">
+            <h1 class="brand">"Podscape"</h1>
+            <div class="clock" role="group" aria-label="Simulation clock">
+                <button
+                    class="play"
+                    data-testid="play"
+                    aria-pressed=move || sim.playing.get().to_string()
+                    on:click=toggle
+                >
+                    {move || {
+                        if sim.playing.get() {
+                            view! {
+                                <svg viewBox="0 0 10 10" aria-hidden="true"><rect x="1" y="1" width="3" height="8"/><rect x="6" y="1" width="3" height="8"/></svg>
+                                "Pause"
+                            }
+                                .into_any()
+                        } else {
+                            view! {
+                                <svg viewBox="0 0 10 10" aria-hidden="true"><polygon points="2,1 9,5 2,9"/></svg>
+                                "Play"
+                            }
+                                .into_any()
+                        }
+                    }}
+                </button>
+                <label class="speed">
+                    "Speed "
+                    <select
+                        data-testid="speed"
+                        on:change=move |ev| {
+                            if let Ok(n) = event_target_value(&ev).parse::<u32>() {
+                                sim.speed.set(n);
+                            }
+                        }
+                    >
+                        <option value="1" selected=true>"1×"</option>
+                        <option value="4">"4×"</option>
+                        <option value="16">"16×"</option>
+                    </select>
+                </label>
+                <time class="sim-time" data-testid="sim-time">{time}</time>
+            </div>
+        </header>
+    }
+}
