@@ -28,7 +28,7 @@ test-native:
 
 # Component tests in headless Chromium (wasm-bindgen-test).
 test-browser:
-	cargo test --target wasm32-unknown-unknown -p podscape-web --quiet
+	cargo test --target wasm32-unknown-unknown -p podscape-web
 
 # The release build, which prints the bundle size.
 build:

@@ -1,7 +1,7 @@
 //! `podscape run` as a user runs it: a script file or stdin, kubectl's outputs, exit codes.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn podscape() -> Command {
@@ -16,7 +16,7 @@ fn workdir(name: &str) -> PathBuf {
     dir
 }
 
-fn run_script(dir: &PathBuf, script: &str) -> Output {
+fn run_script(dir: &Path, script: &str) -> Output {
     let path = dir.join("script.txt");
     std::fs::write(&path, script).unwrap();
     podscape().arg("run").arg(&path).output().unwrap()
@@ -26,7 +26,8 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-const PODS: &str = "kubectl get pods -l app=backend -o jsonpath='{range .items[*]}{.metadata.name} {.status.podIP}{\"\\n\"}{end}'";
+const PODS: &str =
+    "kubectl get pods -l app=backend -o jsonpath='{range .items[*]}{.metadata.name} {.status.podIP}{\"\\n\"}{end}'";
 const SERVICE_IP: &str = "kubectl get service backend -o jsonpath='{.spec.clusterIP}{\"\\n\"}'";
 const ENDPOINTS: &str = "kubectl get endpointslices -l kubernetes.io/service-name=backend -o jsonpath='{range .items[*].endpoints[*]}{.addresses[0]}{\"\\n\"}{end}'";
 
@@ -50,7 +51,9 @@ fn deleting_a_pod_keeps_the_service_ip_and_moves_the_endpoints() {
 
     let second = run_script(
         &dir,
-        &format!("{SERVICE_IP}\n{PODS}\nkubectl delete pod {victim}\nsim advance 30s\n{SERVICE_IP}\n{PODS}\n{ENDPOINTS}\n"),
+        &format!(
+            "{SERVICE_IP}\n{PODS}\nkubectl delete pod {victim}\nsim advance 30s\n{SERVICE_IP}\n{PODS}\n{ENDPOINTS}\n"
+        ),
     );
     assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
     let out = stdout(&second);
@@ -74,7 +77,8 @@ fn deleting_a_pod_keeps_the_service_ip_and_moves_the_endpoints() {
 #[test]
 fn a_failed_line_fails_the_run_after_every_line_ran() {
     let dir = workdir("exit-code");
-    let out = run_script(&dir, "# a comment, then a bad line\nkubectl get pods nope\nkubectl get svc backend -o name\n");
+    let out =
+        run_script(&dir, "# a comment, then a bad line\nkubectl get pods nope\nkubectl get svc backend -o name\n");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "Error from server (NotFound): pods \"nope\" not found\n");
     assert_eq!(stdout(&out), "service/backend\n", "the line after the failure still ran");

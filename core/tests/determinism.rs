@@ -57,7 +57,9 @@ fn a_command_log_replays_to_the_same_event_log() {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx}]}\n".to_string(),
     );
     let mut a = Cluster::new(Config::default());
-    for line in ["kubectl apply -f web.yaml", "sim advance 20s", "kubectl delete pod --all --wait=false", "sim advance 20s"] {
+    for line in
+        ["kubectl apply -f web.yaml", "sim advance 20s", "kubectl delete pod --all --wait=false", "sim advance 20s"]
+    {
         a.run(line, &files);
     }
     let mut b = Cluster::new(Config::default());
