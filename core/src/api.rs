@@ -9,6 +9,7 @@ pub mod event;
 pub mod meta;
 pub mod node;
 pub mod pod;
+pub mod quantity;
 pub mod service;
 pub mod workload;
 

@@ -211,6 +211,11 @@ impl Cluster {
                 }
                 self.kubelet.apply(crate::controllers::kubelet::Note::Forget(p.metadata.uid.clone()));
             }
+            Object::Node(n) => {
+                self.ipam.pods.remove(&n.metadata.name);
+                self.machines.remove(&n.metadata.name);
+                self.kubelet.forget_node(&n.metadata.name);
+            }
             Object::Service(s) => {
                 if !s.is_headless() && !s.spec.cluster_ip.is_empty() {
                     self.ipam.services.release(&s.spec.cluster_ip);

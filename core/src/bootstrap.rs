@@ -51,12 +51,20 @@ fn apply_builtin(c: &mut Cluster, text: &str) {
 impl Cluster {
     /// Adds a Ready worker node with the next pod CIDR (`10.244.N.0/24` for the N-th node).
     pub(crate) fn add_node(&mut self, name: &str) -> Result<(), crate::ApiError> {
-        let n = self.ipam.pods.len() + 1;
+        let n = self.ipam.next_node;
+        if n > 255 {
+            return Err(crate::ApiError {
+                reason: crate::Reason::Invalid,
+                message: "the pod network 10.244.0.0/16 has no /24 left for another node".into(),
+            });
+        }
         let cidr = format!("10.244.{n}.0/24");
-        let node = node_object(name, n, &cidr, self.now, &mut self.rng);
+        let node = node_object(name, n as usize, &cidr, self.now, &mut self.rng);
         self.api_create(node.into_object())?;
+        self.ipam.next_node += 1;
         let parsed = Cidr::parse(&cidr).expect("valid pod CIDR");
         self.ipam.pods.insert(name.to_string(), PodCidrAllocator::new(parsed));
+        self.machines.add(name);
         Ok(())
     }
 }

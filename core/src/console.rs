@@ -170,10 +170,19 @@ kubectl verbs:
   kubectl expose deployment|service|replicaset|pod NAME --port=P [--target-port=T] [--name=N]
       [--type=ClusterIP|NodePort|LoadBalancer] [--protocol=TCP|UDP|SCTP]
   kubectl apply -f FILE
+  kubectl scale deployment|replicaset NAME --replicas=N
+  kubectl cordon|uncordon NODE
+  kubectl drain NODE [--force] [--grace-period=N] [--timeout=D]
+  kubectl taint nodes NODE KEY[=VALUE]:EFFECT ... [KEY[:EFFECT]-] [--overwrite]
 
 sim verbs (simulated time moves only when a line moves it):
   sim advance DURATION     move time forward (30s, 2m, 1h30m)
   sim step                 move time to the next scheduled event
+  sim time                 print the simulated time
+  sim fail node NAME       power a node's machine off: its containers die, its kubelet goes silent
+  sim partition node NAME  cut a node off the network: it runs, but nothing reaches it
+  sim recover node NAME    power it back on and reconnect it
+  sim add node NAME        add a worker node
 
 Lines are split as a shell splits words; # starts a comment.
 ";

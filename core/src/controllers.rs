@@ -10,8 +10,11 @@ pub mod endpoints;
 pub mod endpointslice;
 pub mod garbage_collector;
 pub mod kubelet;
+pub mod node_lifecycle;
+pub mod pod_gc;
 pub mod replicaset;
 pub mod scheduler;
+pub mod taint_eviction;
 
 use std::collections::BTreeSet;
 
@@ -25,12 +28,16 @@ pub struct Ctx<'a> {
     pub store: &'a Store,
     pub now: SimTime,
     pub kubelet: &'a kubelet::State,
+    pub machines: &'a crate::machines::Machines,
 }
 
 /// A unit of controller work: which controller, which object.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Work {
     GarbageCollect(Kind, ObjectKey),
+    NodeLifecycle(ObjectKey),
+    PodGc(ObjectKey),
+    TaintEviction(ObjectKey),
     Deployment(ObjectKey),
     ReplicaSet(ObjectKey),
     Scheduler(ObjectKey),
@@ -54,6 +61,8 @@ pub enum Op {
     Bind { pod: ObjectKey, node: String },
     /// The kubelet's CNI call: give the pod an IP from its node's pod CIDR.
     StartSandbox { pod: ObjectKey },
+    /// The kubelet re-creates a pod's sandbox (after its machine rebooted): a new IP.
+    RecreateSandbox { pod: ObjectKey },
     /// The kubelet removes a pod whose containers have stopped; its IP is released.
     RemovePod { pod: ObjectKey },
     /// Record a Kubernetes Event.
@@ -131,6 +140,9 @@ impl Queues {
 pub fn reconcile(ctx: &Ctx, work: &Work) -> Vec<Op> {
     match work {
         Work::GarbageCollect(kind, key) => garbage_collector::reconcile(ctx, *kind, key),
+        Work::NodeLifecycle(key) => node_lifecycle::reconcile(ctx, key),
+        Work::PodGc(key) => pod_gc::reconcile(ctx, key),
+        Work::TaintEviction(key) => taint_eviction::reconcile(ctx, key),
         Work::Deployment(key) => deployment::reconcile(ctx, key),
         Work::ReplicaSet(key) => replicaset::reconcile(ctx, key),
         Work::Scheduler(key) => scheduler::reconcile(ctx, key),

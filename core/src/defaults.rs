@@ -15,9 +15,7 @@ pub fn apply(obj: &mut Object) {
             if p.status.phase.is_empty() {
                 p.status.phase = "Pending".into();
             }
-            if p.status.qos_class.is_empty() {
-                p.status.qos_class = "BestEffort".into();
-            }
+            p.status.qos_class = crate::controllers::kubelet::qos_class(p);
         }
         Object::Deployment(d) => {
             d.spec.replicas.get_or_insert(1);
@@ -76,7 +74,11 @@ fn pod_spec(spec: &mut PodSpec) {
             let latest = !c.image.contains('@') && (!last.contains(':') || last.ends_with(":latest"));
             c.image_pull_policy = if latest { "Always" } else { "IfNotPresent" }.into();
         }
-        c.resources.get_or_insert_with(|| serde_json::json!({}));
+        let r = c.resources.get_or_insert_with(Default::default);
+        // A limit without a request requests the limit (SetDefaults_Container).
+        for (k, v) in r.limits.clone() {
+            r.requests.entry(k).or_insert(v);
+        }
         for p in &mut c.ports {
             or(&mut p.protocol, "TCP");
         }

@@ -31,6 +31,8 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
                     q.push(Work::Scheduler(key.clone()));
                 } else {
                     q.push(Work::Kubelet(key.clone()));
+                    q.push(Work::TaintEviction(key.clone()));
+                    q.push(Work::PodGc(key.clone()));
                 }
             }
         }
@@ -56,9 +58,17 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
         }
         Kind::Endpoints => q.push(Work::Endpoints(key.clone())),
         Kind::Node => {
+            q.push(Work::NodeLifecycle(key.clone()));
             let pending: Vec<ObjectKey> = c.store.unscheduled_pods().cloned().collect();
             for p in pending {
                 q.push(Work::Scheduler(p));
+            }
+            // The node's pods: their kubelet, taint eviction, and pod GC (a deleted node orphans them).
+            let on_node: Vec<ObjectKey> = c.store.pods_on_node(&key.name).map(|p| ObjectKey::of(&p.metadata)).collect();
+            for p in on_node {
+                q.push(Work::Kubelet(p.clone()));
+                q.push(Work::TaintEviction(p.clone()));
+                q.push(Work::PodGc(p));
             }
         }
         Kind::Namespace | Kind::Event => {}

@@ -14,6 +14,7 @@ pub mod events;
 mod informers;
 pub mod ipam;
 pub mod labels;
+pub mod machines;
 pub mod manifest;
 pub mod object_graph;
 pub mod rng;
@@ -65,6 +66,7 @@ pub struct Cluster {
     queues: Queues,
     ipam: Ipam,
     kubelet: controllers::kubelet::State,
+    machines: machines::Machines,
     recorder: Recorder,
     console: console::Session,
     log: Vec<LogLine>,
@@ -74,6 +76,8 @@ pub struct Cluster {
 #[derive(Clone, Debug)]
 struct Ipam {
     pods: BTreeMap<String, PodCidrAllocator>,
+    /// The N of the next node's `10.244.N.0/24`.
+    next_node: u32,
     services: ServiceIpAllocator,
     node_ports: BTreeSet<i32>,
 }
@@ -99,10 +103,12 @@ impl Cluster {
             queues: Queues::default(),
             ipam: Ipam {
                 pods: BTreeMap::new(),
+                next_node: 1,
                 services: ServiceIpAllocator::new(ipam::Cidr::parse(bootstrap::SERVICE_CIDR).expect("valid CIDR")),
                 node_ports: BTreeSet::new(),
             },
             kubelet: Default::default(),
+            machines: Default::default(),
             recorder: Recorder::default(),
             console: Default::default(),
             log: Vec::new(),
@@ -180,7 +186,7 @@ impl Cluster {
         let mut budget = MAX_RECONCILES_PER_INSTANT;
         while let Some(work) = self.queues.pop() {
             let ops = {
-                let ctx = Ctx { store: &self.store, now: self.now, kubelet: &self.kubelet };
+                let ctx = Ctx { store: &self.store, now: self.now, kubelet: &self.kubelet, machines: &self.machines };
                 controllers::reconcile(&ctx, &work)
             };
             self.apply_ops(ops);
@@ -227,7 +233,8 @@ impl Cluster {
                 Op::Bind { pod, node } => {
                     let _ = self.api_bind(&pod, &node);
                 }
-                Op::StartSandbox { pod } => self.start_sandbox(&pod),
+                Op::StartSandbox { pod } => self.start_sandbox(&pod, false),
+                Op::RecreateSandbox { pod } => self.start_sandbox(&pod, true),
                 Op::RemovePod { pod } => {
                     self.api_remove(api::Kind::Pod, &pod);
                 }
@@ -247,13 +254,18 @@ impl Cluster {
         }
     }
 
-    /// The CNI step of starting a pod: an IP from the node's pod CIDR.
-    fn start_sandbox(&mut self, key: &api::ObjectKey) {
+    /// The CNI step of starting a pod: an IP from the node's pod CIDR. Re-creating a sandbox
+    /// releases the old IP first.
+    fn start_sandbox(&mut self, key: &api::ObjectKey, recreate: bool) {
         let Some(pod) = self.store.get::<api::Pod>(key) else { return };
-        if !pod.status.pod_ip.is_empty() {
+        let node = pod.spec.node_name.clone();
+        if recreate {
+            if let Some(alloc) = self.ipam.pods.get_mut(&node) {
+                alloc.release(&pod.status.pod_ip);
+            }
+        } else if !pod.status.pod_ip.is_empty() {
             return;
         }
-        let node = pod.spec.node_name.clone();
         let host_ip =
             self.store.get::<api::Node>(&api::ObjectKey::cluster(node.as_str())).map(|n| n.internal_ip().to_string());
         let ip = self.ipam.pods.get_mut(&node).and_then(PodCidrAllocator::allocate);
@@ -273,6 +285,36 @@ impl Cluster {
         let mut p = pod.clone();
         p.status = controllers::kubelet::sandbox_status(pod, &ip, &host_ip, self.now);
         let _ = self.api_update(api::Object::Pod(p));
+    }
+
+    /// Tells the controllers that a machine changed: its node's lifecycle and its kubelet's pods.
+    pub(crate) fn machine_changed(&mut self, node: &str) {
+        self.queues.push(Work::NodeLifecycle(api::ObjectKey::cluster(node)));
+        let pods: Vec<api::ObjectKey> =
+            self.store.pods_on_node(node).map(|p| api::ObjectKey::of(&p.metadata)).collect();
+        for p in pods {
+            self.queues.push(Work::Kubelet(p));
+        }
+    }
+
+    /// An Event the simulator itself records (a machine failing, a container crashing), so the
+    /// event log shows what was done to the cluster as well as how it reacted.
+    pub(crate) fn sim_event(&mut self, kind: api::Kind, name: &str, warning: bool, reason: &str, message: String) {
+        let mut involved = api::meta::ObjectReference {
+            api_version: kind.api_version(),
+            kind: kind.name().into(),
+            name: name.into(),
+            ..Default::default()
+        };
+        if let Some(obj) = self.store.get_object(kind, &api::ObjectKey::cluster(name)) {
+            involved.uid = obj.meta().uid.clone();
+        }
+        let draft = if warning {
+            EventDraft::warning(involved, "podscape", reason, message)
+        } else {
+            EventDraft::normal(involved, "podscape", reason, message)
+        };
+        self.record(draft);
     }
 
     /// Records an event and writes its Event object.

@@ -44,6 +44,17 @@ struct Indexes {
     services_by_selector: BTreeMap<(String, String, String), BTreeSet<String>>,
     /// service key → names of its EndpointSlices (by the `kubernetes.io/service-name` label).
     slices_by_service: BTreeMap<ObjectKey, BTreeSet<String>>,
+    /// node name → what the pods bound to it request (the scheduler's NodeInfo).
+    requested: BTreeMap<String, Requested>,
+}
+
+/// What the pods on a node request, as the scheduler counts it: every pod bound to the node that
+/// has not finished (terminating pods still hold their share until they are gone).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Requested {
+    pub pods: usize,
+    pub cpu_milli: i128,
+    pub memory_milli: i128,
 }
 
 /// How the store reaches the table of each kind, and which indexes a kind feeds.
@@ -137,6 +148,11 @@ impl Store {
     /// Pods bound to `node`.
     pub fn pods_on_node<'a>(&'a self, node: &str) -> impl Iterator<Item = &'a Pod> + 'a {
         self.idx.pods_by_node.get(node).into_iter().flatten().filter_map(move |k| self.pods.get(k))
+    }
+
+    /// What the pods bound to `node` request.
+    pub fn requested_on_node(&self, node: &str) -> Requested {
+        self.idx.requested.get(node).copied().unwrap_or_default()
     }
 
     pub fn pod_count_on_node(&self, node: &str) -> usize {
@@ -264,6 +280,15 @@ impl Store {
             }
             remove_from(&mut self.idx.pods_by_node, &p.spec.node_name, &key);
             self.idx.unscheduled.remove(&key);
+            if !p.spec.node_name.is_empty() && !p.is_terminal() {
+                let r = self.idx.requested.entry(p.spec.node_name.clone()).or_default();
+                r.pods -= 1;
+                r.cpu_milli -= p.request_milli("cpu");
+                r.memory_milli -= p.request_milli("memory");
+                if r.pods == 0 {
+                    self.idx.requested.remove(&p.spec.node_name);
+                }
+            }
         }
         if let Some(p) = new {
             let m = &p.metadata;
@@ -279,6 +304,12 @@ impl Store {
                 self.idx.unscheduled.insert(key);
             } else {
                 self.idx.pods_by_node.entry(p.spec.node_name.clone()).or_default().insert(key);
+                if !p.is_terminal() {
+                    let r = self.idx.requested.entry(p.spec.node_name.clone()).or_default();
+                    r.pods += 1;
+                    r.cpu_milli += p.request_milli("cpu");
+                    r.memory_milli += p.request_milli("memory");
+                }
             }
         }
     }

@@ -43,6 +43,52 @@ pub struct Taint {
     pub time_added: Option<Time>,
 }
 
+/// Well-known taints (`k8s.io/api/core/v1/well_known_taints.go`).
+pub const TAINT_NOT_READY: &str = "node.kubernetes.io/not-ready";
+pub const TAINT_UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+pub const TAINT_UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
+pub const TAINT_OUT_OF_SERVICE: &str = "node.kubernetes.io/out-of-service";
+
+impl Taint {
+    pub fn new(key: &str, effect: &str) -> Taint {
+        Taint { key: key.into(), value: String::new(), effect: effect.into(), time_added: None }
+    }
+
+    /// How the scheduler names a taint in its messages: `{key: value}`.
+    pub fn describe(&self) -> String {
+        format!("{{{}: {}}}", self.key, self.value)
+    }
+}
+
+impl std::fmt::Display for Taint {
+    /// `key=value:Effect`, as `kubectl describe node` and `kubectl taint` write it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.value.is_empty() {
+            write!(f, "{}:{}", self.key, self.effect)
+        } else {
+            write!(f, "{}={}:{}", self.key, self.value, self.effect)
+        }
+    }
+}
+
+impl crate::api::pod::Toleration {
+    /// `Toleration.ToleratesTaint`: keys equal (or an empty key with Exists, which tolerates
+    /// everything), effects equal (or empty, for all effects), and for Equal the values equal.
+    pub fn tolerates(&self, taint: &Taint) -> bool {
+        if !self.effect.is_empty() && self.effect != taint.effect {
+            return false;
+        }
+        if !self.key.is_empty() && self.key != taint.key {
+            return false;
+        }
+        match self.operator.as_str() {
+            "Exists" => true,
+            "" | "Equal" => self.value == taint.value,
+            _ => false,
+        }
+    }
+}
+
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeStatus {
@@ -96,6 +142,10 @@ impl Node {
         condition(&self.status.conditions, "Ready").is_some_and(Condition::is_true)
     }
 
+    pub fn has_taint(&self, key: &str, effect: &str) -> bool {
+        self.spec.taints.iter().any(|t| t.key == key && t.effect == effect)
+    }
+
     pub fn is_unschedulable(&self) -> bool {
         self.spec.unschedulable == Some(true)
     }
@@ -104,13 +154,14 @@ impl Node {
         self.status.addresses.iter().find(|a| a.type_ == "InternalIP").map(|a| a.address.as_str()).unwrap_or("")
     }
 
-    /// The STATUS column of `kubectl get nodes`: Ready/NotReady/Unknown, then
-    /// `,SchedulingDisabled` for a cordoned node.
+    /// The STATUS column of `kubectl get nodes` (`printNode`): Ready when the Ready condition is
+    /// True, NotReady when it is False or Unknown, Unknown without one; then `,SchedulingDisabled`
+    /// for a cordoned node.
     pub fn display_status(&self) -> String {
         let mut s = match condition(&self.status.conditions, "Ready").map(|c| c.status.as_str()) {
             Some("True") => "Ready".to_string(),
-            Some("False") => "NotReady".to_string(),
-            _ => "Unknown".to_string(),
+            Some(_) => "NotReady".to_string(),
+            None => "Unknown".to_string(),
         };
         if self.is_unschedulable() {
             s.push_str(",SchedulingDisabled");

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::meta::{Condition, IntOrString, ObjectMeta, Time, condition};
+use super::quantity::Quantity;
 
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -97,7 +98,7 @@ pub struct Container {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env_from: Vec<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resources: Option<Value>,
+    pub resources: Option<ResourceRequirements>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volume_mounts: Vec<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -120,6 +121,24 @@ pub struct Container {
     pub stdin: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tty: Option<bool>,
+}
+
+/// `resources`: what a container asks for (requests, which the scheduler counts) and may not
+/// exceed (limits).
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+pub struct ResourceRequirements {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub limits: BTreeMap<String, Quantity>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub requests: BTreeMap<String, Quantity>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<Value>,
+}
+
+impl ResourceRequirements {
+    pub fn is_empty(&self) -> bool {
+        self.limits.is_empty() && self.requests.is_empty()
+    }
 }
 
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
@@ -318,6 +337,18 @@ impl Pod {
     pub fn ready_count(&self) -> (usize, usize) {
         let ready = self.status.container_statuses.iter().filter(|c| c.ready).count();
         (ready, self.spec.containers.len())
+    }
+
+    /// The pod's request for a resource in thousandths (`cpu` in millicores, `memory` in
+    /// milli-bytes): the sum over its containers, or the largest init container's if that is
+    /// larger, as the scheduler computes it.
+    pub fn request_milli(&self, resource: &str) -> i128 {
+        let get = |c: &Container| {
+            c.resources.as_ref().and_then(|r| r.requests.get(resource)).and_then(Quantity::milli).unwrap_or(0)
+        };
+        let sum: i128 = self.spec.containers.iter().map(get).sum();
+        let init = self.spec.init_containers.iter().map(get).max().unwrap_or(0);
+        sum.max(init)
     }
 
     pub fn restarts(&self) -> i32 {

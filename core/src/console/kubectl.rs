@@ -24,6 +24,11 @@ pub fn run(c: &mut Cluster, words: &[String], files: &dyn Files) -> Output {
         "delete" => delete(c, rest, &mut out),
         "expose" => expose(c, rest, &mut out),
         "apply" => apply(c, rest, files, &mut out),
+        "scale" => scale(c, rest, &mut out),
+        "cordon" => cordon(c, rest, true, &mut out),
+        "uncordon" => cordon(c, rest, false, &mut out),
+        "drain" => drain(c, rest, &mut out),
+        "taint" => taint(c, rest, &mut out),
         "help" | "--help" | "-h" => out.out(super::HELP),
         other => out.fail(format!("error: unknown command \"{other}\" for \"kubectl\"")),
     }
@@ -655,4 +660,274 @@ fn merge_for_apply(current: &Object, mut desired: Object) -> Result<Option<Objec
         _ => {}
     }
     if &desired == current { Ok(None) } else { Ok(Some(desired)) }
+}
+
+const CORDON_FLAGS: &[Flag] = &[value("selector", Some('l')), boolean("dry-run", None)];
+
+fn node_named(c: &Cluster, name: &str, out: &mut Output) -> Option<crate::api::Node> {
+    let n = c.store.get::<crate::api::Node>(&ObjectKey::cluster(name)).cloned();
+    if n.is_none() {
+        out.fail(ApiError::not_found(Kind::Node, name).to_string());
+    }
+    n
+}
+
+/// Sets or clears `spec.unschedulable`; the node lifecycle controller adds or removes the
+/// `node.kubernetes.io/unschedulable` taint that keeps new pods away.
+fn set_unschedulable(c: &mut Cluster, name: &str, on: bool, out: &mut Output) -> bool {
+    let Some(mut node) = node_named(c, name, out) else { return false };
+    let verb = if on { "cordoned" } else { "uncordoned" };
+    if node.is_unschedulable() == on {
+        out.outln(format!("node/{name} already {verb}"));
+        return true;
+    }
+    node.spec.unschedulable = if on { Some(true) } else { None };
+    match c.api_update(node.into_object()) {
+        Ok(_) => {
+            out.outln(format!("node/{name} {verb}"));
+            true
+        }
+        Err(e) => {
+            out.fail(e.to_string());
+            false
+        }
+    }
+}
+
+fn cordon(c: &mut Cluster, words: &[String], on: bool, out: &mut Output) {
+    let verb = if on { "cordon" } else { "uncordon" };
+    let Some(args) = parse(verb, words, CORDON_FLAGS, out) else { return };
+    if args.positional.is_empty() {
+        return out.fail(format!("error: USAGE: {verb} NODE [flags]\nSee 'kubectl {verb} -h' for help and examples"));
+    }
+    for name in &args.positional {
+        set_unschedulable(c, name, on, out);
+    }
+}
+
+const DRAIN_FLAGS: &[Flag] = &[
+    boolean("ignore-daemonsets", None),
+    boolean("delete-emptydir-data", None),
+    boolean("force", None),
+    value("grace-period", None),
+    value("timeout", None),
+    value("selector", Some('l')),
+    value("pod-selector", None),
+    boolean("disable-eviction", None),
+];
+
+/// `kubectl drain`: cordon, then evict every pod on the node (refusing bare pods without
+/// `--force`), and wait for them to be gone.
+fn drain(c: &mut Cluster, words: &[String], out: &mut Output) {
+    let Some(args) = parse("drain", words, DRAIN_FLAGS, out) else { return };
+    let [name] = args.positional.as_slice() else {
+        return out.fail("error: USAGE: drain NODE [flags]\nSee 'kubectl drain -h' for help and examples");
+    };
+    let grace = match args.int("grace-period") {
+        Ok(g) => g.filter(|g| *g >= 0),
+        Err(e) => return out.fail(format!("error: {e}")),
+    };
+    let timeout = match args.get("timeout").map(SimDuration::parse) {
+        None => None,
+        Some(Ok(d)) => Some(d).filter(|d| d.as_millis() > 0),
+        Some(Err(e)) => return out.fail(format!("error: {e}")),
+    };
+    if !set_unschedulable(c, name, true, out) {
+        return;
+    }
+    let pods: Vec<crate::api::Pod> = c.store.pods_on_node(name).filter(|p| !p.is_terminal()).cloned().collect();
+    let bare: Vec<String> = pods
+        .iter()
+        .filter(|p| p.metadata.controller().is_none())
+        .map(|p| format!("{}/{}", p.metadata.namespace, p.metadata.name))
+        .collect();
+    if !bare.is_empty() && !args.flag("force") {
+        let why =
+            format!("cannot delete Pods that declare no controller (use --force to override): {}", bare.join(", "));
+        out.fail(format!(
+            "error: unable to drain node \"{name}\" due to error: {why}, continuing command...\nThere are pending nodes to be drained:\n {name}\n{why}"
+        ));
+        return;
+    }
+    if !bare.is_empty() {
+        out.errln(format!("Warning: deleting Pods that declare no controller: {}", bare.join(", ")));
+    }
+    let mut evicted = Vec::new();
+    for p in &pods {
+        out.outln(format!("evicting pod {}/{}", p.metadata.namespace, p.metadata.name));
+        match c.api_delete(Kind::Pod, &p.key(), grace) {
+            Ok(_) => evicted.push((p.key(), p.metadata.uid.clone())),
+            Err(e) => out.fail(format!(
+                "error when evicting pods/\"{}\" -n \"{}\": {}",
+                p.metadata.name, p.metadata.namespace, e.message
+            )),
+        }
+    }
+    let longest = pods.iter().map(|p| grace.unwrap_or_else(|| p.grace_period_seconds())).max().unwrap_or(30);
+    let limit = timeout.unwrap_or(SimDuration::seconds(longest + 60));
+    let gone = |c: &Cluster, key: &ObjectKey, uid: &crate::api::Uid| {
+        c.store.get::<crate::api::Pod>(key).is_none_or(|p| &p.metadata.uid != uid)
+    };
+    c.run_until(limit, |c| evicted.iter().all(|(k, u)| gone(c, k, u)));
+    let mut stuck = Vec::new();
+    for (k, u) in &evicted {
+        if gone(c, k, u) {
+            out.outln(format!("pod/{} evicted", k.name));
+        } else {
+            stuck.push(k);
+        }
+    }
+    if stuck.is_empty() {
+        out.outln(format!("node/{name} drained"));
+    } else {
+        let list: Vec<String> = stuck
+            .iter()
+            .map(|k| format!("error when waiting for pod \"{}\" in namespace \"{}\" to terminate: global timeout reached: {limit}", k.name, k.namespace))
+            .collect();
+        out.fail(format!("error: unable to drain node \"{name}\" due to error: [{}], continuing command...\nThere are pending nodes to be drained:\n {name}", list.join(", ")));
+    }
+}
+
+const TAINT_FLAGS: &[Flag] = &[boolean("overwrite", None), value("selector", Some('l')), boolean("all", None)];
+const TAINT_EFFECTS: &[&str] = &["NoSchedule", "PreferNoSchedule", "NoExecute"];
+
+/// `kubectl taint nodes NODE key[=value]:Effect ... key[:Effect]-`.
+fn taint(c: &mut Cluster, words: &[String], out: &mut Output) {
+    let Some(args) = parse("taint", words, TAINT_FLAGS, out) else { return };
+    let usage = "error: at least one taint update is required\nSee 'kubectl taint -h' for help and examples";
+    let (kind_word, name, specs) = match args.positional.as_slice() {
+        [k, n, specs @ ..] if !specs.is_empty() => (k.as_str(), n.clone(), specs.to_vec()),
+        [tn, specs @ ..] if tn.contains('/') && !specs.is_empty() => {
+            let (k, n) = tn.split_once('/').unwrap_or_default();
+            (k, n.to_string(), specs.to_vec())
+        }
+        _ => return out.fail(usage),
+    };
+    if Kind::parse(kind_word) != Some(Kind::Node) {
+        return out.fail(format!("error: invalid resource type {kind_word}, only node types are supported"));
+    }
+    let mut adds: Vec<crate::api::node::Taint> = Vec::new();
+    let mut removes: Vec<(String, Option<String>)> = Vec::new();
+    for spec in &specs {
+        if let Some(body) = spec.strip_suffix('-') {
+            let (key, effect) = match body.split_once(':') {
+                Some((k, e)) => (k.to_string(), Some(e.to_string())),
+                None => (body.to_string(), None),
+            };
+            removes.push((key, effect));
+            continue;
+        }
+        let Some((kv, effect)) = spec.split_once(':') else {
+            return out.fail(format!("error: invalid taint spec: {spec}, unknown taint effect, must be one of NoSchedule, PreferNoSchedule or NoExecute"));
+        };
+        if !TAINT_EFFECTS.contains(&effect) {
+            return out.fail(format!("error: invalid taint effect: {effect}, unsupported taint effect"));
+        }
+        let (key, value) = kv.split_once('=').unwrap_or((kv, ""));
+        if let Err(e) = crate::validation::label_key(key) {
+            return out.fail(format!("error: invalid taint spec: {spec}, {e}"));
+        }
+        if let Err(e) = crate::validation::label_value(value) {
+            return out.fail(format!("error: invalid taint spec: {spec}, {e}"));
+        }
+        let mut t = crate::api::node::Taint::new(key, effect);
+        t.value = value.to_string();
+        if effect == "NoExecute" {
+            t.time_added = Some(crate::api::meta::Time(c.now));
+        }
+        adds.push(t);
+    }
+    let Some(mut node) = node_named(c, &name, out) else { return };
+    for (key, effect) in &removes {
+        let before = node.spec.taints.len();
+        node.spec.taints.retain(|t| !(t.key == *key && effect.as_ref().is_none_or(|e| &t.effect == e)));
+        if node.spec.taints.len() == before {
+            let shown = match effect {
+                Some(e) => format!("{key}:{e}"),
+                None => key.clone(),
+            };
+            return out.fail(format!("error: taint {shown:?} not found"));
+        }
+    }
+    for t in adds.clone() {
+        match node.spec.taints.iter_mut().find(|x| x.key == t.key && x.effect == t.effect) {
+            Some(_) if !args.flag("overwrite") => {
+                return out.fail(format!(
+                    "error: node {name} already has {} taint(s) with same effect(s) and --overwrite is false",
+                    t.key
+                ));
+            }
+            Some(x) => *x = t,
+            None => node.spec.taints.push(t),
+        }
+    }
+    match c.api_update(node.into_object()) {
+        Ok(_) => out.outln(format!("node/{name} {}", if adds.is_empty() { "untainted" } else { "tainted" })),
+        Err(e) => out.fail(e.to_string()),
+    }
+}
+
+const SCALE_FLAGS: &[Flag] = &[value("replicas", None), value("current-replicas", None), value("selector", Some('l'))];
+
+/// `kubectl scale deployment|replicaset NAME --replicas=N`.
+fn scale(c: &mut Cluster, words: &[String], out: &mut Output) {
+    let Some(args) = parse("scale", words, SCALE_FLAGS, out) else { return };
+    let replicas = match args.int("replicas") {
+        Ok(Some(n)) => n,
+        Ok(None) => return out.fail("error: required flag(s) \"replicas\" not set"),
+        Err(e) => return out.fail(format!("error: {e}")),
+    };
+    if replicas < 0 {
+        return out.fail("error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0");
+    }
+    let current = match args.int("current-replicas") {
+        Ok(v) => v,
+        Err(e) => return out.fail(format!("error: {e}")),
+    };
+    let ns = namespace(c, &args);
+    let Some(reqs) = requests(&args.positional, "scale", out) else { return };
+    for (kind, name) in reqs {
+        let Some(name) = name else {
+            return out.fail("error: resource(s) were provided, but no name was specified");
+        };
+        let key = ObjectKey::new(ns.as_str(), name.as_str());
+        let Some(obj) = c.store.get_object(kind, &key) else {
+            out.fail(ApiError::not_found(kind, &name).to_string());
+            continue;
+        };
+        let updated = match obj {
+            Object::Deployment(mut d) => {
+                if current.is_some_and(|cur| i64::from(d.spec.replicas.unwrap_or(1)) != cur) {
+                    out.fail(format!(
+                        "error: Expected replicas to be {}, was {}",
+                        current.unwrap_or(0),
+                        d.spec.replicas.unwrap_or(1)
+                    ));
+                    continue;
+                }
+                d.spec.replicas = Some(replicas as i32);
+                d.into_object()
+            }
+            Object::ReplicaSet(mut rs) => {
+                if current.is_some_and(|cur| i64::from(rs.spec.replicas.unwrap_or(1)) != cur) {
+                    out.fail(format!(
+                        "error: Expected replicas to be {}, was {}",
+                        current.unwrap_or(0),
+                        rs.spec.replicas.unwrap_or(1)
+                    ));
+                    continue;
+                }
+                rs.spec.replicas = Some(replicas as i32);
+                rs.into_object()
+            }
+            other => {
+                out.fail(format!("error: cannot scale {}", other.kind().plural()));
+                continue;
+            }
+        };
+        match c.api_update(updated) {
+            Ok(_) => out.outln(format!("{}/{name} scaled", kind.qualified())),
+            Err(e) => out.fail(e.to_string()),
+        }
+    }
 }

@@ -2,7 +2,58 @@
 
 use super::Output;
 use crate::Cluster;
+use crate::api::{Kind, Node, ObjectKey};
+use crate::apiserver::ApiError;
 use crate::time::SimDuration;
+
+enum Fault {
+    PowerOff,
+    Partition,
+    Recover,
+}
+
+/// Powers a node's machine off, cuts it off the network, or brings it back. The cluster learns of
+/// it as Kubernetes does: from heartbeats that stop or resume.
+fn node_fault(c: &mut Cluster, name: &str, fault: Fault, out: &mut Output) {
+    if c.store.get::<Node>(&ObjectKey::cluster(name)).is_none() {
+        return out.fail(ApiError::not_found(Kind::Node, name).to_string());
+    }
+    let now = c.now;
+    let (changed, warning, reason, message, answer) = match fault {
+        Fault::PowerOff => (
+            c.machines.power_off(name, now),
+            true,
+            "SimulatedPowerOff",
+            format!("Machine {name} lost power (sim fail node): its kubelet and containers stopped"),
+            format!("node/{name} failed: powered off"),
+        ),
+        Fault::Partition => (
+            c.machines.partition(name, now),
+            true,
+            "SimulatedPartition",
+            format!("Machine {name} was cut off from the network (sim partition node): it runs, unreachable"),
+            format!("node/{name} partitioned: cut off from the network"),
+        ),
+        Fault::Recover => (
+            c.machines.recover(name),
+            false,
+            "SimulatedRecovery",
+            format!("Machine {name} is back: powered and connected (sim recover node)"),
+            format!("node/{name} recovered"),
+        ),
+    };
+    if !changed {
+        out.outln(match fault {
+            Fault::PowerOff => format!("node/{name} is already powered off"),
+            Fault::Partition => format!("node/{name} is already partitioned"),
+            Fault::Recover => format!("node/{name} is already healthy"),
+        });
+        return;
+    }
+    c.sim_event(Kind::Node, name, warning, reason, message);
+    c.machine_changed(name);
+    out.outln(answer);
+}
 
 /// How far `sim step` looks for the next scheduled event.
 const STEP_HORIZON: SimDuration = SimDuration::seconds(24 * 3600);
@@ -28,8 +79,29 @@ pub fn run(c: &mut Cluster, words: &[String]) -> Output {
             }
         }
         ["time"] => out.outln(c.now().rfc3339()),
+        ["fail", "node", name] => node_fault(c, name, Fault::PowerOff, &mut out),
+        ["partition", "node", name] => node_fault(c, name, Fault::Partition, &mut out),
+        ["recover", "node", name] => node_fault(c, name, Fault::Recover, &mut out),
+        ["add", "node", name] => match c.add_node(name) {
+            Ok(()) => {
+                c.sim_event(
+                    Kind::Node,
+                    name,
+                    false,
+                    "NodeAdded",
+                    format!("Machine {name} joined the cluster (sim add node)"),
+                );
+                out.outln(format!("node/{name} added"));
+            }
+            Err(e) => out.fail(e.to_string()),
+        },
+        ["fail" | "partition" | "recover" | "add", ..] => {
+            out.fail(format!("error: usage: sim {} node NAME", words[0]));
+        }
         [] => out.fail("error: sim needs a verb: advance, step, time"),
-        [verb, ..] => out.fail(format!("error: unknown sim verb \"{verb}\" (sim advance|step|time)")),
+        [verb, ..] => out.fail(format!(
+            "error: unknown sim verb \"{verb}\" (sim advance|step|time, sim fail|recover|partition|add node NAME)"
+        )),
     }
     out
 }

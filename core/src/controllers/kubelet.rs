@@ -29,13 +29,15 @@ struct PodWork {
     start_at: SimTime,
     pulls: Vec<(String, SimDuration)>,
     killing: bool,
+    /// The machine's boot the containers were started in.
+    boot: u32,
 }
 
 /// A change to [`State`].
 #[derive(Clone, Debug)]
 pub enum Note {
-    /// Containers of `uid` will be up at `start_at`, after pulling `pulls` on `node`.
-    Planned { uid: Uid, start_at: SimTime, pulls: Vec<(String, SimDuration)> },
+    /// Containers of `uid` will be up at `start_at`, after pulling `pulls`, in the machine's `boot`.
+    Planned { uid: Uid, start_at: SimTime, pulls: Vec<(String, SimDuration)>, boot: u32 },
     /// These images are now on the node.
     ImagesPresent { node: String, images: Vec<String> },
     /// The kubelet has sent the stop signal to this pod's containers.
@@ -47,8 +49,8 @@ pub enum Note {
 impl State {
     pub fn apply(&mut self, note: Note) {
         match note {
-            Note::Planned { uid, start_at, pulls } => {
-                self.pods.insert(uid, PodWork { start_at, pulls, killing: false });
+            Note::Planned { uid, start_at, pulls, boot } => {
+                self.pods.insert(uid, PodWork { start_at, pulls, killing: false, boot });
             }
             Note::ImagesPresent { node, images } => {
                 self.images.entry(node).or_default().extend(images);
@@ -57,7 +59,7 @@ impl State {
                 if let Some(w) = self.pods.get_mut(&uid) {
                     w.killing = true;
                 } else {
-                    self.pods.insert(uid, PodWork { start_at: SimTime(0), pulls: Vec::new(), killing: true });
+                    self.pods.insert(uid, PodWork { start_at: SimTime(0), pulls: Vec::new(), killing: true, boot: 0 });
                 }
             }
             Note::Forget(uid) => {
@@ -74,6 +76,11 @@ impl State {
     pub fn forget_node(&mut self, node: &str) {
         self.images.remove(node);
     }
+
+    /// The boot a pod's containers were started in, if this kubelet started them.
+    fn boot_of(&self, uid: &Uid) -> Option<u32> {
+        self.pods.get(uid).map(|w| w.boot)
+    }
 }
 
 pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
@@ -82,7 +89,14 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     if node.is_empty() {
         return Vec::new();
     }
+    // A kubelet that is powered off or cut off from the API server can do nothing the API sees.
+    let machine = ctx.machines.get(node);
+    if !machine.reachable() {
+        return Vec::new();
+    }
     let uid = &pod.metadata.uid;
+    // Containers started before the machine's last boot died with it.
+    let rebooted = ctx.kubelet.boot_of(uid).is_some_and(|b| b != machine.boot);
     let pref = reference(Kind::Pod, &pod.metadata);
     let event =
         |reason: &str, msg: String| Op::Event(EventDraft::normal(pref.clone(), COMPONENT, reason, msg).on_host(node));
@@ -91,7 +105,7 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     if let Some(deleted_at) = pod.metadata.deletion_timestamp {
         let grace_ms = pod.metadata.deletion_grace_period_seconds.unwrap_or(0).max(0) * 1000;
         let requested_at = SimTime(deleted_at.0.0 - grace_ms);
-        let running = pod.status.container_statuses.iter().any(|c| c.state.running.is_some());
+        let running = !rebooted && pod.status.container_statuses.iter().any(|c| c.state.running.is_some());
         if !running {
             return vec![Op::RemovePod { pod: key.clone() }];
         }
@@ -114,6 +128,17 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     }
     if pod.is_terminal() {
         return Vec::new();
+    }
+    if rebooted {
+        // The machine came back from a power loss: a new sandbox (so a new IP) and restarted
+        // containers, as the kubelet does after a reboot.
+        let start_at = ctx.now + SimDuration(i64::from(300 + jitter(uid, "restart", 400)));
+        return vec![
+            event("SandboxChanged", "Pod sandbox changed, it will be killed and re-created.".into()),
+            Op::RecreateSandbox { pod: key.clone() },
+            Op::Kubelet(Note::Planned { uid: uid.clone(), start_at, pulls: Vec::new(), boot: machine.boot }),
+            Op::WakeAt(start_at, Work::Kubelet(key.clone())),
+        ];
     }
 
     if pod.status.pod_ip.is_empty() {
@@ -138,7 +163,7 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
             }
         }
         let start_at = at + SimDuration(i64::from(300 + jitter(uid, "start", 400)));
-        ops.push(Op::Kubelet(Note::Planned { uid: uid.clone(), start_at, pulls }));
+        ops.push(Op::Kubelet(Note::Planned { uid: uid.clone(), start_at, pulls, boot: machine.boot }));
         ops.push(Op::WakeAt(start_at, Work::Kubelet(key.clone())));
         return ops;
     }
@@ -208,17 +233,35 @@ pub fn sandbox_status(pod: &Pod, pod_ip: &str, host_ip: &str, now: SimTime) -> c
         .spec
         .containers
         .iter()
-        .map(|c| ContainerStatus {
-            name: c.name.clone(),
-            state: ContainerState {
-                waiting: Some(StateWaiting { reason: "ContainerCreating".into(), message: String::new() }),
+        .map(|c| {
+            // A container that ran before (the sandbox is being re-created) keeps its count, plus
+            // one, and shows how it ended.
+            let previous = pod.status.container_statuses.iter().find(|p| p.name == c.name && p.state.running.is_some());
+            ContainerStatus {
+                name: c.name.clone(),
+                state: ContainerState {
+                    waiting: Some(StateWaiting { reason: "ContainerCreating".into(), message: String::new() }),
+                    ..Default::default()
+                },
+                last_state: previous
+                    .map(|p| ContainerState {
+                        terminated: Some(crate::api::pod::StateTerminated {
+                            exit_code: 255,
+                            reason: "Unknown".into(),
+                            started_at: p.state.running.as_ref().and_then(|r| r.started_at),
+                            finished_at: Some(Time(now)),
+                            container_id: p.container_id.clone(),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    })
+                    .unwrap_or_default(),
+                ready: false,
+                restart_count: previous.map_or(0, |p| p.restart_count + 1),
+                image: c.image.clone(),
+                started: Some(false),
                 ..Default::default()
-            },
-            ready: false,
-            restart_count: 0,
-            image: c.image.clone(),
-            started: Some(false),
-            ..Default::default()
+            }
         })
         .collect();
     s
@@ -239,8 +282,13 @@ fn running_status(pod: &Pod, now: SimTime) -> crate::api::pod::PodStatus {
         .iter()
         .map(|c| {
             let image = normalize_image(&c.image);
+            // The restart count is carried over from the waiting status; every container
+            // instance gets its own ID, as containerd gives it.
+            let previous = pod.status.container_statuses.iter().find(|p| p.name == c.name);
+            let restarts = previous.map_or(0, |p| p.restart_count);
             let mut id = fnv64a(FNV64_OFFSET, pod.metadata.uid.as_str().as_bytes());
             id = fnv64a(id, c.name.as_bytes());
+            id = fnv64a(id, &restarts.to_le_bytes());
             let digest = fnv64a(FNV64_OFFSET, image.as_bytes());
             ContainerStatus {
                 name: c.name.clone(),
@@ -248,13 +296,13 @@ fn running_status(pod: &Pod, now: SimTime) -> crate::api::pod::PodStatus {
                     running: Some(StateRunning { started_at: Some(Time(now)) }),
                     ..Default::default()
                 },
+                last_state: previous.map(|p| p.last_state.clone()).unwrap_or_default(),
                 ready: true,
-                restart_count: 0,
+                restart_count: restarts,
                 image: image.clone(),
                 image_id: format!("{}@sha256:{digest:016x}{digest:016x}{digest:016x}{digest:016x}", repo(&image)),
                 container_id: format!("containerd://{id:016x}{id:016x}{id:016x}{id:016x}"),
                 started: Some(true),
-                ..Default::default()
             }
         })
         .collect();
@@ -274,15 +322,21 @@ fn order_conditions(conds: &mut [Condition]) {
     conds.sort_by_key(|c| rank(&c.type_));
 }
 
-/// BestEffort without requests or limits, Burstable with some (Guaranteed needs requests equal to
-/// limits for every resource, which the simulated workloads rarely set).
-fn qos_class(pod: &Pod) -> String {
-    let any = pod
-        .spec
-        .containers
-        .iter()
-        .any(|c| c.resources.as_ref().is_some_and(|r| r.as_object().is_some_and(|m| !m.is_empty())));
-    if any { "Burstable" } else { "BestEffort" }.into()
+/// `GetPodQOS`: Guaranteed when every container limits cpu and memory and requests what it
+/// limits; BestEffort with no requests or limits at all; Burstable otherwise.
+pub fn qos_class(pod: &Pod) -> String {
+    let empty = crate::api::pod::ResourceRequirements::default();
+    let rs: Vec<_> = pod.spec.containers.iter().map(|c| c.resources.as_ref().unwrap_or(&empty)).collect();
+    if rs.iter().all(|r| r.is_empty()) {
+        return "BestEffort".into();
+    }
+    let guaranteed = rs.iter().all(|r| {
+        ["cpu", "memory"].iter().all(|k| match (r.limits.get(*k), r.requests.get(*k)) {
+            (Some(l), Some(q)) => l.milli() == q.milli(),
+            _ => false,
+        })
+    });
+    if guaranteed { "Guaranteed" } else { "Burstable" }.into()
 }
 
 /// The full reference containerd reports: `nginx` → `docker.io/library/nginx:latest`.

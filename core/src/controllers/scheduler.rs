@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 
 use crate::api::meta::{Condition, condition};
+use crate::api::node::{TAINT_UNSCHEDULABLE, Taint};
+use crate::api::quantity::parse_milli;
 use crate::api::{Kind, Node, ObjectKey, Pod, Resource};
 use crate::controllers::{Ctx, EventDraft, Op, jitter, reference};
 
@@ -17,17 +19,24 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     }
     let nodes: Vec<&Node> = ctx.store.list::<Node>(None).collect();
     let mut rejections: BTreeMap<String, usize> = BTreeMap::new();
-    let feasible: Vec<&Node> = nodes
-        .iter()
-        .copied()
-        .filter(|n| match why_not(pod, n) {
-            None => true,
-            Some(reason) => {
-                *rejections.entry(reason).or_default() += 1;
-                false
-            }
-        })
-        .collect();
+    // Like the real scheduler, start at a varying node and stop once enough feasible nodes are
+    // found, so a large cluster does not cost a full scan per pod.
+    let want = feasible_nodes_to_find(nodes.len());
+    let start = if nodes.is_empty() { 0 } else { jitter(&pod.metadata.uid, "start", nodes.len() as u32) as usize };
+    let mut feasible: Vec<&Node> = Vec::new();
+    for i in 0..nodes.len() {
+        if feasible.len() >= want {
+            break;
+        }
+        let n = nodes[(start + i) % nodes.len()];
+        let reasons = why_not(ctx, pod, n);
+        if reasons.is_empty() {
+            feasible.push(n);
+        }
+        for r in reasons {
+            *rejections.entry(r).or_default() += 1;
+        }
+    }
     let pref = reference(Kind::Pod, &pod.metadata);
 
     let Some(node) = pick(ctx, pod, &feasible) else {
@@ -68,19 +77,52 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     ]
 }
 
-/// Why `node` cannot take `pod`, in the scheduler's words, or None when it can.
-fn why_not(pod: &Pod, node: &Node) -> Option<String> {
-    if !node.is_ready() {
-        return Some("node(s) had untolerated taint {node.kubernetes.io/not-ready: }".into());
+/// Why `node` cannot take `pod`, in the scheduler's words (one reason per failing check), or
+/// nothing when it can. The checks run in the default profile's filter order: NodeUnschedulable,
+/// TaintToleration, NodeAffinity (nodeSelector), NodeResourcesFit.
+fn why_not(ctx: &Ctx, pod: &Pod, node: &Node) -> Vec<String> {
+    if node.is_unschedulable()
+        && !pod.spec.tolerations.iter().any(|t| t.tolerates(&Taint::new(TAINT_UNSCHEDULABLE, "NoSchedule")))
+    {
+        return vec!["node(s) were unschedulable".into()];
     }
-    if node.is_unschedulable() {
-        return Some("node(s) were unschedulable".into());
+    let untolerated = node
+        .spec
+        .taints
+        .iter()
+        .filter(|t| t.effect == "NoSchedule" || t.effect == "NoExecute")
+        .find(|t| !pod.spec.tolerations.iter().any(|tol| tol.tolerates(t)));
+    if let Some(t) = untolerated {
+        return vec![format!("node(s) had untolerated taint {}", t.describe())];
     }
-    let selector_ok = pod.spec.node_selector.iter().all(|(k, v)| node.metadata.labels.get(k) == Some(v));
-    if !selector_ok {
-        return Some("node(s) didn't match Pod's node affinity/selector".into());
+    if !pod.spec.node_selector.iter().all(|(k, v)| node.metadata.labels.get(k) == Some(v)) {
+        return vec!["node(s) didn't match Pod's node affinity/selector".into()];
     }
-    None
+    let used = ctx.store.requested_on_node(&node.metadata.name);
+    let alloc = |r: &str| node.status.allocatable.get(r).and_then(|q| parse_milli(q));
+    let mut reasons = Vec::new();
+    if alloc("pods").is_some_and(|max| (used.pods as i128 + 1) * 1000 > max) {
+        reasons.push("Too many pods".to_string());
+    }
+    for r in ["cpu", "memory"] {
+        let want = pod.request_milli(r);
+        let have = if r == "cpu" { used.cpu_milli } else { used.memory_milli };
+        if want > 0 && alloc(r).is_some_and(|max| have + want > max) {
+            reasons.push(format!("Insufficient {r}"));
+        }
+    }
+    reasons
+}
+
+/// How many feasible nodes the scheduler looks for before it stops filtering
+/// (`numFeasibleNodesToFind`): all of them in a small cluster, an adaptive share of a large one
+/// (50% minus 1% per 125 nodes, at least 5%, at least 100 nodes).
+pub fn feasible_nodes_to_find(total: usize) -> usize {
+    if total < 100 {
+        return total;
+    }
+    let pct = (50 - total as i64 / 125).max(5) as usize;
+    (total * pct / 100).max(100)
 }
 
 /// The best feasible node: fewest pods of the same owner (spreading replicas), then fewest pods,
