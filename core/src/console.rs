@@ -170,6 +170,7 @@ kubectl verbs:
   kubectl expose deployment|service|replicaset|pod NAME --port=P [--target-port=T] [--name=N]
       [--type=ClusterIP|NodePort|LoadBalancer] [--protocol=TCP|UDP|SCTP]
   kubectl apply -f FILE
+  kubectl run NAME --image=IMAGE [--port=P] [--restart=Always|OnFailure|Never] [-- ARGS...]
   kubectl scale deployment|replicaset NAME --replicas=N
   kubectl cordon|uncordon NODE
   kubectl drain NODE [--force] [--grace-period=N] [--timeout=D]
@@ -183,6 +184,9 @@ sim verbs (simulated time moves only when a line moves it):
   sim partition node NAME  cut a node off the network: it runs, but nothing reaches it
   sim recover node NAME    power it back on and reconnect it
   sim add node NAME        add a worker node
+  sim crash pod NAME [-c CONTAINER]   make a container exit with code 1 (it restarts with back-off)
+  sim unready pod NAME     force the pod's readiness to fail; sim ready pod NAME undoes it
+  sim registry [list] | sim registry deny|allow IMAGE   what the image registry can serve
 
 Lines are split as a shell splits words; # starts a comment.
 ";

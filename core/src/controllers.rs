@@ -29,6 +29,7 @@ pub struct Ctx<'a> {
     pub now: SimTime,
     pub kubelet: &'a kubelet::State,
     pub machines: &'a crate::machines::Machines,
+    pub registry: &'a crate::registry::Registry,
 }
 
 /// A unit of controller work: which controller, which object.

@@ -82,6 +82,16 @@ fn pod_spec(spec: &mut PodSpec) {
         for p in &mut c.ports {
             or(&mut p.protocol, "TCP");
         }
+        for probe in [&mut c.liveness_probe, &mut c.readiness_probe, &mut c.startup_probe].into_iter().flatten() {
+            probe.timeout_seconds.get_or_insert(1);
+            probe.period_seconds.get_or_insert(10);
+            probe.success_threshold.get_or_insert(1);
+            probe.failure_threshold.get_or_insert(3);
+            if let Some(h) = &mut probe.http_get {
+                or(&mut h.path, "/");
+                or(&mut h.scheme, "HTTP");
+            }
+        }
     }
 }
 

@@ -17,7 +17,9 @@ pub mod labels;
 pub mod machines;
 pub mod manifest;
 pub mod object_graph;
+pub mod registry;
 pub mod rng;
+pub mod runtime;
 pub mod store;
 pub mod time;
 pub mod validation;
@@ -67,6 +69,7 @@ pub struct Cluster {
     ipam: Ipam,
     kubelet: controllers::kubelet::State,
     machines: machines::Machines,
+    registry: registry::Registry,
     recorder: Recorder,
     console: console::Session,
     log: Vec<LogLine>,
@@ -109,6 +112,7 @@ impl Cluster {
             },
             kubelet: Default::default(),
             machines: Default::default(),
+            registry: Default::default(),
             recorder: Recorder::default(),
             console: Default::default(),
             log: Vec::new(),
@@ -186,7 +190,13 @@ impl Cluster {
         let mut budget = MAX_RECONCILES_PER_INSTANT;
         while let Some(work) = self.queues.pop() {
             let ops = {
-                let ctx = Ctx { store: &self.store, now: self.now, kubelet: &self.kubelet, machines: &self.machines };
+                let ctx = Ctx {
+                    store: &self.store,
+                    now: self.now,
+                    kubelet: &self.kubelet,
+                    machines: &self.machines,
+                    registry: &self.registry,
+                };
                 controllers::reconcile(&ctx, &work)
             };
             self.apply_ops(ops);
@@ -309,6 +319,18 @@ impl Cluster {
         if let Some(obj) = self.store.get_object(kind, &api::ObjectKey::cluster(name)) {
             involved.uid = obj.meta().uid.clone();
         }
+        let draft = if warning {
+            EventDraft::warning(involved, "podscape", reason, message)
+        } else {
+            EventDraft::normal(involved, "podscape", reason, message)
+        };
+        self.record(draft);
+    }
+
+    /// An Event on a pod, recorded by the simulator.
+    pub(crate) fn pod_event(&mut self, key: &api::ObjectKey, warning: bool, reason: &str, message: String) {
+        let Some(pod) = self.store.get::<api::Pod>(key) else { return };
+        let involved = controllers::reference(api::Kind::Pod, &pod.metadata);
         let draft = if warning {
             EventDraft::warning(involved, "podscape", reason, message)
         } else {

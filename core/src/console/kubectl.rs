@@ -25,6 +25,7 @@ pub fn run(c: &mut Cluster, words: &[String], files: &dyn Files) -> Output {
         "expose" => expose(c, rest, &mut out),
         "apply" => apply(c, rest, files, &mut out),
         "scale" => scale(c, rest, &mut out),
+        "run" => run_pod(c, rest, &mut out),
         "cordon" => cordon(c, rest, true, &mut out),
         "uncordon" => cordon(c, rest, false, &mut out),
         "drain" => drain(c, rest, &mut out),
@@ -929,5 +930,80 @@ fn scale(c: &mut Cluster, words: &[String], out: &mut Output) {
             Ok(_) => out.outln(format!("{}/{name} scaled", kind.qualified())),
             Err(e) => out.fail(e.to_string()),
         }
+    }
+}
+
+const RUN_FLAGS: &[Flag] = &[
+    value("image", None),
+    value("port", None),
+    value("labels", Some('l')),
+    value("restart", None),
+    value("env", None),
+    boolean("command", None),
+    boolean("expose", None),
+    boolean("rm", None),
+    boolean("stdin", Some('i')),
+    boolean("tty", Some('t')),
+    value("image-pull-policy", None),
+];
+
+/// `kubectl run NAME --image=IMAGE [--port] [--labels] [--restart] [--env] [--command] [-- ARGS]`.
+fn run_pod(c: &mut Cluster, words: &[String], out: &mut Output) {
+    let Some(args) = parse("run", words, RUN_FLAGS, out) else { return };
+    let [name] = args.positional.as_slice() else {
+        return out.fail("error: NAME is required for run\nSee 'kubectl run -h' for help and examples");
+    };
+    let Some(image) = args.get("image").filter(|i| !i.is_empty()) else {
+        return out.fail("error: --image is required");
+    };
+    if args.flag("stdin") || args.flag("tty") || args.flag("rm") {
+        return out.fail("error: interactive pods (-i, -t, --rm) are not simulated; run the pod, then use kubectl logs or kubectl exec");
+    }
+    let restart = args.get("restart").unwrap_or("Always");
+    if !["Always", "OnFailure", "Never"].contains(&restart) {
+        return out.fail(format!("error: invalid restart policy: {restart}"));
+    }
+    let labels = match args.get("labels") {
+        Some(l) => match parse_map(l) {
+            Ok(m) => m,
+            Err(e) => return out.fail(format!("error: {e}")),
+        },
+        None => [("run".to_string(), name.clone())].into_iter().collect(),
+    };
+    let mut container = crate::api::pod::Container {
+        name: name.clone(),
+        image: image.to_string(),
+        image_pull_policy: args.get("image-pull-policy").unwrap_or("").to_string(),
+        ..Default::default()
+    };
+    if args.flag("command") {
+        container.command = args.rest.clone();
+    } else {
+        container.args = args.rest.clone();
+    }
+    if let Some(p) = args.get("port") {
+        let Ok(port) = p.parse::<i32>() else {
+            return out.fail(format!(
+                "error: invalid argument \"{p}\" for \"--port\" flag: strconv.ParseInt: parsing \"{p}\": invalid syntax"
+            ));
+        };
+        container.ports.push(crate::api::pod::ContainerPort { container_port: port, ..Default::default() });
+    }
+    for e in args.all("env") {
+        let (k, v) = e.split_once('=').unwrap_or((e.as_str(), ""));
+        container.env.push(serde_json::json!({"name": k, "value": v}));
+    }
+    let pod = crate::api::Pod {
+        metadata: ObjectMeta { name: name.clone(), namespace: namespace(c, &args), labels, ..Default::default() },
+        spec: crate::api::pod::PodSpec {
+            containers: vec![container],
+            restart_policy: restart.to_string(),
+            ..Default::default()
+        },
+        status: Default::default(),
+    };
+    match c.api_create(pod.into_object()) {
+        Ok(_) => out.outln(format!("pod/{name} created")),
+        Err(e) => out.fail(e.to_string()),
     }
 }

@@ -1,10 +1,64 @@
 //! Simulator verbs: what kubectl cannot do, because it is the world rather than the cluster.
 
 use super::Output;
+use super::args::{Args, Flag, value};
 use crate::Cluster;
-use crate::api::{Kind, Node, ObjectKey};
+use crate::api::{Kind, Node, ObjectKey, Pod};
 use crate::apiserver::ApiError;
 use crate::time::SimDuration;
+
+const POD_FLAGS: &[Flag] = &[value("container", Some('c'))];
+
+/// `sim crash pod NAME [-c CONTAINER]`, `sim unready pod NAME`, `sim ready pod NAME`.
+fn pod_fault(c: &mut Cluster, words: &[String], out: &mut Output) {
+    let verb = words[0].clone();
+    let args = match Args::parse(&words[2..], POD_FLAGS) {
+        Ok(a) => a,
+        Err(e) => return out.fail(format!("error: {e}")),
+    };
+    let [name] = args.positional.as_slice() else {
+        return out.fail(format!(
+            "error: usage: sim {verb} pod NAME{}",
+            if verb == "crash" { " [-c CONTAINER]" } else { "" }
+        ));
+    };
+    let ns = args.get("namespace").map_or_else(|| c.console.namespace.clone(), str::to_string);
+    let key = ObjectKey::new(ns.as_str(), name.as_str());
+    let Some(pod) = c.store.get::<Pod>(&key) else {
+        return out.fail(ApiError::not_found(Kind::Pod, name).to_string());
+    };
+    let uid = pod.metadata.uid.clone();
+    match verb.as_str() {
+        "crash" => match c.kubelet.crash(&uid, args.get("container")) {
+            Ok(names) => {
+                for n in &names {
+                    c.pod_event(
+                        &key,
+                        true,
+                        "SimulatedCrash",
+                        format!("Container {n} crashed (sim crash pod): exit code 1"),
+                    );
+                }
+                out.outln(format!("pod/{name}: container {} crashed (exit code 1)", names.join(", ")));
+            }
+            Err(e) => return out.fail(format!("error: cannot crash pod/{name}: {e}")),
+        },
+        _ => {
+            let unready = verb == "unready";
+            if !c.kubelet.set_unready(&uid, unready) {
+                return out.fail(format!("error: pod/{name} has not started yet"));
+            }
+            if unready {
+                c.pod_event(&key, true, "SimulatedUnready", "Readiness forced to fail (sim unready pod)".into());
+                out.outln(format!("pod/{name}: readiness forced to fail until `sim ready pod {name}`"));
+            } else {
+                c.pod_event(&key, false, "SimulatedReady", "Readiness follows its probes again (sim ready pod)".into());
+                out.outln(format!("pod/{name}: readiness follows its probes again"));
+            }
+        }
+    }
+    c.queues.push(crate::controllers::Work::Kubelet(key));
+}
 
 enum Fault {
     PowerOff,
@@ -95,6 +149,27 @@ pub fn run(c: &mut Cluster, words: &[String]) -> Output {
             }
             Err(e) => out.fail(e.to_string()),
         },
+        ["crash" | "unready" | "ready", "pod", ..] => pod_fault(c, words, &mut out),
+        ["registry", "deny", image] => {
+            let key = c.registry.deny(image);
+            out.outln(format!("registry: {key} can no longer be pulled"));
+        }
+        ["registry", "allow", image] => {
+            let key = c.registry.allow(image);
+            out.outln(format!("registry: {key} can be pulled"));
+        }
+        ["registry"] | ["registry", "list"] => {
+            let denied: Vec<&String> = c.registry.denied().collect();
+            let allowed: Vec<&String> = c.registry.allowed().collect();
+            out.outln("registry: Docker Hub's official images, user repositories and other registries pull; unknown Docker Hub repositories do not");
+            for d in denied {
+                out.outln(format!("  denied  {d}"));
+            }
+            for a in allowed {
+                out.outln(format!("  allowed {a}"));
+            }
+        }
+        ["registry", ..] => out.fail("error: usage: sim registry [list] | sim registry deny|allow IMAGE"),
         ["fail" | "partition" | "recover" | "add", ..] => {
             out.fail(format!("error: usage: sim {} node NAME", words[0]));
         }

@@ -1,19 +1,25 @@
-//! The kubelet: takes a pod bound to its node through sandbox (IP), image pulls and container
-//! start to Running and Ready; on deletion sends the stop signal and removes the pod once its
-//! containers have exited, within the grace period.
+//! The kubelet: runs the pods bound to its node. It sets up the sandbox (an IP from the node's
+//! pod CIDR), pulls images (ErrImagePull and ImagePullBackOff when the registry says no), starts
+//! containers, runs their startup, liveness and readiness probes, restarts containers that exit
+//! with an exponential back-off (10 s doubling to 5 min: CrashLoopBackOff), and on deletion stops
+//! them within the grace period and removes the pod.
 //!
-//! Like the real kubelet it keeps memory of its own (which images a node holds, when a pod's
-//! containers will be up, which pods it is already stopping): [`State`], changed only through
-//! [`Note`]s in a plan.
+//! Like the real kubelet it has a memory of its own ([`State`]: images on each node, each pod's
+//! containers as it runs them). A reconcile moves that memory forward to `now`, derives the pod's
+//! status from it, and returns the changes as a plan.
+
+mod containers;
+mod status;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::api::meta::{Condition, Time, condition, set_condition};
-use crate::api::pod::{ContainerState, ContainerStatus, IpEntry, StateRunning, StateWaiting};
-use crate::api::{Kind, ObjectKey, Pod, Uid};
+use crate::api::meta::condition;
+use crate::api::{Kind, ObjectKey, Pod, Resource, Uid};
 use crate::controllers::{Ctx, EventDraft, Op, Work, jitter, reference};
-use crate::rng::{FNV64_OFFSET, fnv64a};
 use crate::time::{SimDuration, SimTime};
+
+pub use containers::{CState, ContainerWork, Ended, PodWork};
+pub use status::{qos_class, sandbox_status};
 
 const COMPONENT: &str = "kubelet";
 
@@ -24,24 +30,13 @@ pub struct State {
     pods: BTreeMap<Uid, PodWork>,
 }
 
-#[derive(Clone, Debug)]
-struct PodWork {
-    start_at: SimTime,
-    pulls: Vec<(String, SimDuration)>,
-    killing: bool,
-    /// The machine's boot the containers were started in.
-    boot: u32,
-}
-
-/// A change to [`State`].
+/// A change to [`State`], carried in a plan.
 #[derive(Clone, Debug)]
 pub enum Note {
-    /// Containers of `uid` will be up at `start_at`, after pulling `pulls`, in the machine's `boot`.
-    Planned { uid: Uid, start_at: SimTime, pulls: Vec<(String, SimDuration)>, boot: u32 },
+    /// The kubelet's record of a pod, as it stands after a reconcile.
+    Set { uid: Uid, work: Box<PodWork> },
     /// These images are now on the node.
     ImagesPresent { node: String, images: Vec<String> },
-    /// The kubelet has sent the stop signal to this pod's containers.
-    Killing(Uid),
     /// The pod is gone; forget it.
     Forget(Uid),
 }
@@ -49,18 +44,11 @@ pub enum Note {
 impl State {
     pub fn apply(&mut self, note: Note) {
         match note {
-            Note::Planned { uid, start_at, pulls, boot } => {
-                self.pods.insert(uid, PodWork { start_at, pulls, killing: false, boot });
+            Note::Set { uid, work } => {
+                self.pods.insert(uid, *work);
             }
             Note::ImagesPresent { node, images } => {
                 self.images.entry(node).or_default().extend(images);
-            }
-            Note::Killing(uid) => {
-                if let Some(w) = self.pods.get_mut(&uid) {
-                    w.killing = true;
-                } else {
-                    self.pods.insert(uid, PodWork { start_at: SimTime(0), pulls: Vec::new(), killing: true, boot: 0 });
-                }
             }
             Note::Forget(uid) => {
                 self.pods.remove(&uid);
@@ -77,9 +65,42 @@ impl State {
         self.images.remove(node);
     }
 
-    /// The boot a pod's containers were started in, if this kubelet started them.
-    fn boot_of(&self, uid: &Uid) -> Option<u32> {
-        self.pods.get(uid).map(|w| w.boot)
+    /// The kubelet's record of a pod.
+    pub fn pod(&self, uid: &Uid) -> Option<&PodWork> {
+        self.pods.get(uid)
+    }
+
+    /// Makes running containers of a pod exit with code 1 at the next reconcile (`sim crash pod`).
+    /// Returns the containers that will crash, or why none can.
+    pub fn crash(&mut self, uid: &Uid, container: Option<&str>) -> Result<Vec<String>, String> {
+        let Some(w) = self.pods.get_mut(uid) else {
+            return Err("its containers are not running yet".into());
+        };
+        let mut hit = Vec::new();
+        for c in w.containers.iter_mut().filter(|c| container.is_none_or(|n| n == c.name)) {
+            if matches!(c.state, CState::Running { .. }) {
+                c.crash = true;
+                hit.push(c.name.clone());
+            }
+        }
+        if hit.is_empty() {
+            return Err(match container {
+                Some(n) if !w.containers.iter().any(|c| c.name == n) => format!("container {n} is not valid for pod"),
+                _ => "no running container to crash".into(),
+            });
+        }
+        Ok(hit)
+    }
+
+    /// Forces the pod's readiness to fail (or lifts that), as `sim unready|ready pod` do.
+    pub fn set_unready(&mut self, uid: &Uid, unready: bool) -> bool {
+        match self.pods.get_mut(uid) {
+            Some(w) => {
+                w.unready = unready;
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -95,25 +116,36 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
         return Vec::new();
     }
     let uid = &pod.metadata.uid;
-    // Containers started before the machine's last boot died with it.
-    let rebooted = ctx.kubelet.boot_of(uid).is_some_and(|b| b != machine.boot);
-    let pref = reference(Kind::Pod, &pod.metadata);
-    let event =
-        |reason: &str, msg: String| Op::Event(EventDraft::normal(pref.clone(), COMPONENT, reason, msg).on_host(node));
     let work = ctx.kubelet.pods.get(uid);
+    // Containers started before the machine's last boot died with it.
+    let rebooted = work.is_some_and(|w| w.boot != machine.boot);
+    let pref = reference(Kind::Pod, &pod.metadata);
+    let event = |warning: bool, reason: &str, msg: String| {
+        let d = if warning {
+            EventDraft::warning(pref.clone(), COMPONENT, reason, msg)
+        } else {
+            EventDraft::normal(pref.clone(), COMPONENT, reason, msg)
+        };
+        Op::Event(d.on_host(node))
+    };
 
     if let Some(deleted_at) = pod.metadata.deletion_timestamp {
         let grace_ms = pod.metadata.deletion_grace_period_seconds.unwrap_or(0).max(0) * 1000;
         let requested_at = SimTime(deleted_at.0.0 - grace_ms);
-        let running = !rebooted && pod.status.container_statuses.iter().any(|c| c.state.running.is_some());
-        if !running {
+        let running: Vec<&ContainerWork> = match work {
+            Some(w) if !rebooted => w.containers.iter().filter(|c| matches!(c.state, CState::Running { .. })).collect(),
+            _ => Vec::new(),
+        };
+        if running.is_empty() {
             return vec![Op::RemovePod { pod: key.clone() }];
         }
         let mut ops = Vec::new();
-        if !work.is_some_and(|w| w.killing) {
-            ops.push(Op::Kubelet(Note::Killing(uid.clone())));
-            for c in &pod.spec.containers {
-                ops.push(event("Killing", format!("Stopping container {}", c.name)));
+        if let Some(w) = work.filter(|w| !w.killing) {
+            let mut w2 = w.clone();
+            w2.killing = true;
+            ops.push(Op::Kubelet(Note::Set { uid: uid.clone(), work: Box::new(w2) }));
+            for c in &running {
+                ops.push(event(false, "Killing", format!("Stopping container {}", c.name)));
             }
         }
         // The simulated servers exit promptly on SIGTERM; the grace period caps the wait.
@@ -133,10 +165,16 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
         // The machine came back from a power loss: a new sandbox (so a new IP) and restarted
         // containers, as the kubelet does after a reboot.
         let start_at = ctx.now + SimDuration(i64::from(300 + jitter(uid, "restart", 400)));
+        let mut w = work.cloned().unwrap_or_default();
+        w.boot = machine.boot;
+        w.killing = false;
+        for c in &mut w.containers {
+            c.reboot(start_at);
+        }
         return vec![
-            event("SandboxChanged", "Pod sandbox changed, it will be killed and re-created.".into()),
+            event(false, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.".into()),
             Op::RecreateSandbox { pod: key.clone() },
-            Op::Kubelet(Note::Planned { uid: uid.clone(), start_at, pulls: Vec::new(), boot: machine.boot }),
+            Op::Kubelet(Note::Set { uid: uid.clone(), work: Box::new(w) }),
             Op::WakeAt(start_at, Work::Kubelet(key.clone())),
         ];
     }
@@ -149,194 +187,43 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
         if ctx.now < sandbox_at {
             return vec![Op::WakeAt(sandbox_at, Work::Kubelet(key.clone()))];
         }
+        let (w, pulling) = PodWork::start(pod, ctx.now, machine.boot, |image| ctx.kubelet.has_image(node, image));
         let mut ops = vec![Op::StartSandbox { pod: key.clone() }];
-        let mut pulls = Vec::new();
-        let mut at = ctx.now;
-        for c in &pod.spec.containers {
-            let image = normalize_image(&c.image);
-            let present = ctx.kubelet.has_image(node, &image) || pulls.iter().any(|(i, _)| i == &image);
-            if !present {
-                let d = SimDuration(i64::from(1000 + jitter(uid, &image, 2000)));
-                ops.push(event("Pulling", format!("Pulling image \"{}\"", c.image)));
-                pulls.push((image, d));
-                at = at + d;
-            }
+        for image in pulling {
+            ops.push(event(false, "Pulling", format!("Pulling image \"{image}\"")));
         }
-        let start_at = at + SimDuration(i64::from(300 + jitter(uid, "start", 400)));
-        ops.push(Op::Kubelet(Note::Planned { uid: uid.clone(), start_at, pulls, boot: machine.boot }));
-        ops.push(Op::WakeAt(start_at, Work::Kubelet(key.clone())));
+        if let Some(at) = w.next_wake(ctx.now, pod) {
+            ops.push(Op::WakeAt(at, Work::Kubelet(key.clone())));
+        }
+        ops.push(Op::Kubelet(Note::Set { uid: uid.clone(), work: Box::new(w) }));
         return ops;
     }
 
-    let all_running = pod.status.container_statuses.len() == pod.spec.containers.len()
-        && pod.status.container_statuses.iter().all(|c| c.state.running.is_some());
-    if all_running {
-        return Vec::new();
-    }
-    let start_at = work.map_or(ctx.now, |w| w.start_at);
-    if ctx.now < start_at {
-        return vec![Op::WakeAt(start_at, Work::Kubelet(key.clone()))];
-    }
-    let mut ops = Vec::new();
-    let mut images = Vec::new();
-    for c in &pod.spec.containers {
-        let image = normalize_image(&c.image);
-        match work.and_then(|w| w.pulls.iter().find(|(i, _)| i == &image)) {
-            Some((_, d)) => {
-                let size = 20_000_000 + u64::from(crate::rng::fnv32a(image.as_bytes()) % 60_000_000);
-                ops.push(event(
-                    "Pulled",
-                    format!(
-                        "Successfully pulled image \"{}\" in {d} ({d} including waiting). Image size: {size} bytes.",
-                        c.image
-                    ),
-                ));
-            }
-            None => ops.push(event("Pulled", format!("Container image \"{}\" already present on machine", c.image))),
-        }
-        ops.push(event("Created", format!("Created container: {}", c.name)));
-        ops.push(event("Started", format!("Started container {}", c.name)));
-        images.push(image);
-    }
-    let mut p2 = pod.clone();
-    p2.status = running_status(pod, ctx.now);
-    ops.insert(0, Op::Update(crate::api::Resource::into_object(p2)));
-    ops.push(Op::Kubelet(Note::ImagesPresent { node: node.to_string(), images }));
-    ops
-}
-
-/// The pod's status once its sandbox exists and it has an IP: still Pending, containers
-/// creating.
-pub fn sandbox_status(pod: &Pod, pod_ip: &str, host_ip: &str, now: SimTime) -> crate::api::pod::PodStatus {
-    let mut s = pod.status.clone();
-    s.phase = "Pending".into();
-    s.host_ip = host_ip.into();
-    s.host_ips = vec![IpEntry { ip: host_ip.into() }];
-    s.pod_ip = pod_ip.into();
-    s.pod_ips = vec![IpEntry { ip: pod_ip.into() }];
-    s.start_time = Some(Time(now));
-    s.qos_class = qos_class(pod);
-    let names: Vec<&str> = pod.spec.containers.iter().map(|c| c.name.as_str()).collect();
-    let unready = format!("containers with unready status: [{}]", names.join(" "));
-    set_condition(&mut s.conditions, Condition::new("PodReadyToStartContainers", true, now));
-    set_condition(&mut s.conditions, Condition::new("Initialized", true, now));
-    let mut ready = Condition::new("Ready", false, now);
-    ready.reason = "ContainersNotReady".into();
-    ready.message = unready.clone();
-    set_condition(&mut s.conditions, ready);
-    let mut cready = Condition::new("ContainersReady", false, now);
-    cready.reason = "ContainersNotReady".into();
-    cready.message = unready;
-    set_condition(&mut s.conditions, cready);
-    order_conditions(&mut s.conditions);
-    s.container_statuses = pod
-        .spec
-        .containers
-        .iter()
-        .map(|c| {
-            // A container that ran before (the sandbox is being re-created) keeps its count, plus
-            // one, and shows how it ended.
-            let previous = pod.status.container_statuses.iter().find(|p| p.name == c.name && p.state.running.is_some());
-            ContainerStatus {
-                name: c.name.clone(),
-                state: ContainerState {
-                    waiting: Some(StateWaiting { reason: "ContainerCreating".into(), message: String::new() }),
-                    ..Default::default()
-                },
-                last_state: previous
-                    .map(|p| ContainerState {
-                        terminated: Some(crate::api::pod::StateTerminated {
-                            exit_code: 255,
-                            reason: "Unknown".into(),
-                            started_at: p.state.running.as_ref().and_then(|r| r.started_at),
-                            finished_at: Some(Time(now)),
-                            container_id: p.container_id.clone(),
-                            ..Default::default()
-                        }),
-                        ..Default::default()
-                    })
-                    .unwrap_or_default(),
-                ready: false,
-                restart_count: previous.map_or(0, |p| p.restart_count + 1),
-                image: c.image.clone(),
-                started: Some(false),
-                ..Default::default()
-            }
-        })
-        .collect();
-    s
-}
-
-/// The pod's status once every container runs: Running, and Ready since no readiness probe holds
-/// it back.
-fn running_status(pod: &Pod, now: SimTime) -> crate::api::pod::PodStatus {
-    let mut s = pod.status.clone();
-    s.phase = "Running".into();
-    for t in ["Ready", "ContainersReady"] {
-        set_condition(&mut s.conditions, Condition::new(t, true, now));
-    }
-    order_conditions(&mut s.conditions);
-    s.container_statuses = pod
-        .spec
-        .containers
-        .iter()
-        .map(|c| {
-            let image = normalize_image(&c.image);
-            // The restart count is carried over from the waiting status; every container
-            // instance gets its own ID, as containerd gives it.
-            let previous = pod.status.container_statuses.iter().find(|p| p.name == c.name);
-            let restarts = previous.map_or(0, |p| p.restart_count);
-            let mut id = fnv64a(FNV64_OFFSET, pod.metadata.uid.as_str().as_bytes());
-            id = fnv64a(id, c.name.as_bytes());
-            id = fnv64a(id, &restarts.to_le_bytes());
-            let digest = fnv64a(FNV64_OFFSET, image.as_bytes());
-            ContainerStatus {
-                name: c.name.clone(),
-                state: ContainerState {
-                    running: Some(StateRunning { started_at: Some(Time(now)) }),
-                    ..Default::default()
-                },
-                last_state: previous.map(|p| p.last_state.clone()).unwrap_or_default(),
-                ready: true,
-                restart_count: restarts,
-                image: image.clone(),
-                image_id: format!("{}@sha256:{digest:016x}{digest:016x}{digest:016x}{digest:016x}", repo(&image)),
-                container_id: format!("containerd://{id:016x}{id:016x}{id:016x}{id:016x}"),
-                started: Some(true),
-            }
-        })
-        .collect();
-    s
-}
-
-/// Kubernetes prints pod conditions in this order.
-fn order_conditions(conds: &mut [Condition]) {
-    let rank = |t: &str| match t {
-        "PodReadyToStartContainers" => 0,
-        "Initialized" => 1,
-        "Ready" => 2,
-        "ContainersReady" => 3,
-        "PodScheduled" => 4,
-        _ => 5,
+    // A pod this kubelet did not start (imported with a status) is taken over as if its
+    // containers were starting now.
+    let mut w = match work {
+        Some(w) => w.clone(),
+        None => PodWork::start(pod, ctx.now, machine.boot, |_| true).0,
     };
-    conds.sort_by_key(|c| rank(&c.type_));
-}
-
-/// `GetPodQOS`: Guaranteed when every container limits cpu and memory and requests what it
-/// limits; BestEffort with no requests or limits at all; Burstable otherwise.
-pub fn qos_class(pod: &Pod) -> String {
-    let empty = crate::api::pod::ResourceRequirements::default();
-    let rs: Vec<_> = pod.spec.containers.iter().map(|c| c.resources.as_ref().unwrap_or(&empty)).collect();
-    if rs.iter().all(|r| r.is_empty()) {
-        return "BestEffort".into();
+    let mut out = containers::Outcome::default();
+    w.advance(pod, ctx.now, ctx.registry, &mut out);
+    let mut ops: Vec<Op> = out.events.into_iter().map(|(warning, reason, msg)| event(warning, &reason, msg)).collect();
+    let status = status::pod_status(pod, &w, ctx.now);
+    if status != pod.status {
+        let mut p = pod.clone();
+        p.status = status;
+        ops.insert(0, Op::Update(p.into_object()));
     }
-    let guaranteed = rs.iter().all(|r| {
-        ["cpu", "memory"].iter().all(|k| match (r.limits.get(*k), r.requests.get(*k)) {
-            (Some(l), Some(q)) => l.milli() == q.milli(),
-            _ => false,
-        })
-    });
-    if guaranteed { "Guaranteed" } else { "Burstable" }.into()
+    if !out.pulled.is_empty() {
+        ops.push(Op::Kubelet(Note::ImagesPresent { node: node.to_string(), images: out.pulled }));
+    }
+    if let Some(at) = w.next_wake(ctx.now, pod) {
+        ops.push(Op::WakeAt(at, Work::Kubelet(key.clone())));
+    }
+    if work != Some(&w) {
+        ops.push(Op::Kubelet(Note::Set { uid: uid.clone(), work: Box::new(w) }));
+    }
+    ops
 }
 
 /// The full reference containerd reports: `nginx` → `docker.io/library/nginx:latest`.
@@ -363,14 +250,6 @@ pub fn normalize_image(image: &str) -> String {
     format!("{full}{tag_or_digest}")
 }
 
-fn repo(image: &str) -> &str {
-    let last_slash = image.rfind('/').map_or(0, |i| i + 1);
-    match image[last_slash..].find([':', '@']) {
-        Some(i) => &image[..last_slash + i],
-        None => image,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,6 +265,5 @@ mod tests {
         ] {
             assert_eq!(normalize_image(given), want, "{given}");
         }
-        assert_eq!(repo("docker.io/library/nginx:1.27"), "docker.io/library/nginx");
     }
 }

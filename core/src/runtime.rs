@@ -1,0 +1,159 @@
+//! The container runtime's view of what a container's process does: serve on some ports until it
+//! is stopped, or exit after a while with some code. Known images behave as they do for real
+//! (nginx serves on 80, agnhost netexec on its --http-port, busybox without a command runs `sh`,
+//! which exits at once); a command decides for itself (`sleep 3600`, `exit 1`).
+
+use std::collections::BTreeSet;
+
+use crate::api::pod::Container;
+use crate::time::SimDuration;
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Process {
+    /// Runs until stopped, listening on these ports.
+    Serve { ports: BTreeSet<i32> },
+    /// Exits by itself after `after`, with `code`.
+    Exit { after: SimDuration, code: i32 },
+}
+
+/// Images whose default process is a shell or a one-shot tool, which exits at once without a
+/// command to keep it busy.
+const SHELL_IMAGES: &[&str] =
+    &["busybox", "alpine", "ubuntu", "debian", "centos", "fedora", "bash", "amazonlinux", "hello-world"];
+
+/// Ports known images listen on without being told.
+fn default_ports(repo: &str, args: &[String]) -> Vec<i32> {
+    let flag = |name: &str| {
+        args.iter()
+            .find_map(|a| a.strip_prefix(name).and_then(|v| v.trim_start_matches(['=', ':']).parse::<i32>().ok()))
+    };
+    match repo {
+        "nginx" | "httpd" | "nginx-unprivileged" => vec![80],
+        "redis" => vec![6379],
+        "mysql" | "mariadb" => vec![3306],
+        "postgres" => vec![5432],
+        "mongo" => vec![27017],
+        "memcached" => vec![11211],
+        "rabbitmq" => vec![5672],
+        "zookeeper" => vec![2181],
+        "cassandra" => vec![9042],
+        "agnhost" => {
+            if args.iter().any(|a| a == "netexec") {
+                vec![flag("--http-port").unwrap_or(8080)]
+            } else {
+                vec![flag("--port").unwrap_or(8080)]
+            }
+        }
+        "coredns" => vec![53, 8080, 8181, 9153],
+        "http-echo" => vec![flag("-listen").or_else(|| flag("--listen")).unwrap_or(5678)],
+        "hello-app" => vec![8080],
+        _ => Vec::new(),
+    }
+}
+
+/// What this container's process will do.
+pub fn process_for(c: &Container) -> Process {
+    let repo = repo_name(&c.image);
+    let words: Vec<String> = c.command.iter().chain(&c.args).cloned().collect();
+    let script = words.join(" ");
+    let mut ports: BTreeSet<i32> = c.ports.iter().map(|p| p.container_port).collect();
+    ports.extend(default_ports(&repo, &c.args));
+    if !words.is_empty() {
+        if let Some(p) = command_exit(&script) {
+            return p;
+        }
+        return Process::Serve { ports };
+    }
+    if SHELL_IMAGES.contains(&repo.as_str()) {
+        return Process::Exit { after: SimDuration::millis(50), code: 0 };
+    }
+    Process::Serve { ports }
+}
+
+/// The last path segment of the repository, without tag: `registry.k8s.io/e2e-test-images/agnhost:2.53` → `agnhost`.
+fn repo_name(image: &str) -> String {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    last.split([':', '@']).next().unwrap_or(last).to_string()
+}
+
+/// Reads a command line for how it ends: a final `sleep N`, `exit N`, `true`, `false`; a loop or
+/// `sleep infinity` never ends.
+fn command_exit(script: &str) -> Option<Process> {
+    let mut s = script.trim();
+    for shell in ["/bin/sh -c", "sh -c", "/bin/bash -c", "bash -c", "/bin/ash -c", "ash -c"] {
+        if let Some(rest) = s.strip_prefix(shell) {
+            s = rest.trim();
+            break;
+        }
+    }
+    if s.contains("while true") || s.contains("sleep infinity") || s.contains("tail -f") {
+        return None;
+    }
+    // The last simple command decides, unless an earlier `exit` or a failing `false &&` does.
+    let last = s.rsplit([';', '&', '|', '\n']).map(str::trim).find(|p| !p.is_empty()).unwrap_or("");
+    let last = last.trim_matches(['"', '\'', ' ']);
+    let mut parts = last.split_whitespace();
+    match parts.next() {
+        Some("sleep") => {
+            let n = parts.next().unwrap_or("0");
+            let d = SimDuration::parse(n).or_else(|_| SimDuration::parse(&format!("{n}s"))).ok()?;
+            Some(Process::Exit { after: d, code: 0 })
+        }
+        Some("exit") => Some(Process::Exit {
+            after: SimDuration::millis(50),
+            code: parts.next().and_then(|c| c.parse().ok()).unwrap_or(0),
+        }),
+        Some("true") => Some(Process::Exit { after: SimDuration::millis(50), code: 0 }),
+        Some("false") => Some(Process::Exit { after: SimDuration::millis(50), code: 1 }),
+        Some("echo") | Some("date") | Some("env") | Some("printenv") | Some("ls") | Some("cat") => {
+            Some(Process::Exit { after: SimDuration::millis(50), code: 0 })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn container(image: &str, command: &[&str], args: &[&str]) -> Container {
+        Container {
+            name: "c".into(),
+            image: image.into(),
+            command: command.iter().map(|s| s.to_string()).collect(),
+            args: args.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn servers_serve_on_their_ports() {
+        assert_eq!(process_for(&container("nginx:1.27", &[], &[])), Process::Serve { ports: [80].into() });
+        assert_eq!(
+            process_for(&container(
+                "registry.k8s.io/e2e-test-images/agnhost:2.53",
+                &[],
+                &["netexec", "--http-port=9000"]
+            )),
+            Process::Serve { ports: [9000].into() }
+        );
+    }
+
+    #[test]
+    fn shells_and_commands_exit_as_they_would() {
+        assert!(matches!(process_for(&container("busybox", &[], &[])), Process::Exit { code: 0, .. }));
+        assert_eq!(
+            process_for(&container("busybox", &["sh", "-c", "echo hi; sleep 30"], &[])),
+            Process::Exit { after: SimDuration::seconds(30), code: 0 }
+        );
+        assert!(matches!(
+            process_for(&container("busybox", &["sh", "-c", "exit 3"], &[])),
+            Process::Exit { code: 3, .. }
+        ));
+        assert!(matches!(process_for(&container("busybox", &["sleep", "infinity"], &[])), Process::Serve { .. }));
+        assert!(matches!(
+            process_for(&container("busybox", &["sh", "-c", "while true; do sleep 1; done"], &[])),
+            Process::Serve { .. }
+        ));
+    }
+}
