@@ -172,6 +172,8 @@ kubectl verbs:
   kubectl apply -f FILE
   kubectl run NAME --image=IMAGE [--port=P] [--restart=Always|OnFailure|Never] [-- ARGS...]
   kubectl scale deployment|replicaset NAME --replicas=N
+  kubectl set image deployment/NAME CONTAINER=IMAGE ...
+  kubectl rollout status|history|undo|restart|pause|resume deployment/NAME [--to-revision=N]
   kubectl cordon|uncordon NODE
   kubectl drain NODE [--force] [--grace-period=N] [--timeout=D]
   kubectl taint nodes NODE KEY[=VALUE]:EFFECT ... [KEY[:EFFECT]-] [--overwrite]

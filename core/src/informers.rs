@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::Cluster;
 use crate::api::discovery::LABEL_SERVICE_NAME;
-use crate::api::{Kind, Object, ObjectKey};
+use crate::api::{Kind, Object, ObjectKey, ReplicaSet};
 use crate::controllers::Work;
 
 pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>, new: Option<&Object>) {
@@ -17,7 +17,16 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
             for obj in [old, new].into_iter().flatten() {
                 let Object::Pod(p) = obj else { continue };
                 if let Some(owner) = p.metadata.controller().filter(|o| o.kind == "ReplicaSet") {
-                    q.push(Work::ReplicaSet(ObjectKey::new(key.namespace.as_str(), owner.name.as_str())));
+                    let rs_key = ObjectKey::new(key.namespace.as_str(), owner.name.as_str());
+                    // A Recreate rollout waits for the last old pod to be gone: the Deployment
+                    // controller watches pod deletions for that (`deletePod`).
+                    if new.is_none()
+                        && let Some(d) =
+                            c.store.get::<ReplicaSet>(&rs_key).and_then(|rs| rs.metadata.controller().cloned())
+                    {
+                        q.push(Work::Deployment(ObjectKey::new(key.namespace.as_str(), d.name.as_str())));
+                    }
+                    q.push(Work::ReplicaSet(rs_key));
                 }
                 services.extend(c.store.services_selecting(&key.namespace, &p.metadata.labels));
             }

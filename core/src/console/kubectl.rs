@@ -26,6 +26,8 @@ pub fn run(c: &mut Cluster, words: &[String], files: &dyn Files) -> Output {
         "apply" => apply(c, rest, files, &mut out),
         "scale" => scale(c, rest, &mut out),
         "run" => run_pod(c, rest, &mut out),
+        "set" => set(c, rest, &mut out),
+        "rollout" => rollout(c, rest, &mut out),
         "cordon" => cordon(c, rest, true, &mut out),
         "uncordon" => cordon(c, rest, false, &mut out),
         "drain" => drain(c, rest, &mut out),
@@ -1005,5 +1007,281 @@ fn run_pod(c: &mut Cluster, words: &[String], out: &mut Output) {
     match c.api_create(pod.into_object()) {
         Ok(_) => out.outln(format!("pod/{name} created")),
         Err(e) => out.fail(e.to_string()),
+    }
+}
+
+/// Resolves `TYPE NAME` or `TYPE/NAME` to one Deployment, with kubectl's errors.
+fn one_deployment(c: &Cluster, args: &Args, verb: &str, out: &mut Output) -> Option<crate::api::Deployment> {
+    let reqs = requests(&args.positional, verb, out)?;
+    let [(kind, Some(name))] = reqs.as_slice() else {
+        out.fail(format!("error: required resource not specified\nSee 'kubectl {verb} -h' for help and examples"));
+        return None;
+    };
+    if *kind != Kind::Deployment {
+        out.fail(format!("error: no {} found for \"{name}\": only deployments are rolled out here", kind.plural()));
+        return None;
+    }
+    let ns = namespace(c, args);
+    let d = c.store.get::<crate::api::Deployment>(&ObjectKey::new(ns.as_str(), name.as_str())).cloned();
+    if d.is_none() {
+        out.fail(ApiError::not_found(Kind::Deployment, name).to_string());
+    }
+    d
+}
+
+const SET_FLAGS: &[Flag] = &[value("selector", Some('l')), boolean("all", None)];
+
+/// `kubectl set image (TYPE NAME | TYPE/NAME) CONTAINER=IMAGE ...`.
+fn set(c: &mut Cluster, words: &[String], out: &mut Output) {
+    let Some((what, rest)) = words.split_first() else {
+        return out.fail("error: must specify one of: env, image, resources, selector, serviceaccount, subject");
+    };
+    if what != "image" {
+        return out.fail(format!(
+            "error: unknown command \"{what}\" for \"kubectl set\": only `kubectl set image` is simulated"
+        ));
+    }
+    let Some(mut args) = parse("set image", rest, SET_FLAGS, out) else { return };
+    let pairs: Vec<String> = args.positional.iter().filter(|w| w.contains('=')).cloned().collect();
+    args.positional.retain(|w| !w.contains('='));
+    if pairs.is_empty() {
+        return out.fail("error: at least one image update is required");
+    }
+    let Some(reqs) = requests(&args.positional, "set image", out) else { return };
+    let ns = namespace(c, &args);
+    for (kind, name) in reqs {
+        let Some(name) = name else { return out.fail("error: resource(s) were provided, but no name was specified") };
+        let Some(obj) = c.store.get_object(kind, &ObjectKey::new(ns.as_str(), name.as_str())) else {
+            out.fail(ApiError::not_found(kind, &name).to_string());
+            continue;
+        };
+        let mut obj = obj;
+        let spec = match &mut obj {
+            Object::Deployment(d) => &mut d.spec.template.spec,
+            Object::ReplicaSet(rs) => &mut rs.spec.template.spec,
+            Object::Pod(p) => &mut p.spec,
+            other => {
+                out.fail(format!("error: cannot set the image of a {}", other.kind().name()));
+                continue;
+            }
+        };
+        for pair in &pairs {
+            let (container, image) = pair.split_once('=').unwrap_or_default();
+            let mut found = false;
+            for ctr in spec.containers.iter_mut().chain(spec.init_containers.iter_mut()) {
+                if container == "*" || ctr.name == container {
+                    ctr.image = image.to_string();
+                    found = true;
+                }
+            }
+            if !found {
+                return out.fail(format!("error: unable to find container named \"{container}\""));
+            }
+        }
+        match c.api_update(obj) {
+            Ok(_) => out.outln(format!("{}/{name} image updated", kind.qualified())),
+            Err(e) => out.fail(e.to_string()),
+        }
+    }
+}
+
+const ROLLOUT_FLAGS: &[Flag] = &[
+    value("timeout", None),
+    boolean("watch", Some('w')),
+    value("revision", None),
+    value("to-revision", None),
+    value("selector", Some('l')),
+];
+
+/// `kubectl rollout status|history|undo|restart|pause|resume deployment/NAME`.
+fn rollout(c: &mut Cluster, words: &[String], out: &mut Output) {
+    let Some((sub, rest)) = words.split_first() else {
+        return out.fail("error: Required subcommand: status, history, undo, restart, pause, resume");
+    };
+    let verb = format!("rollout {sub}");
+    let Some(args) = parse(&verb, rest, ROLLOUT_FLAGS, out) else { return };
+    let Some(d) = one_deployment(c, &args, &verb, out) else { return };
+    let name = d.metadata.name.clone();
+    let label = format!("deployment.apps/{name}");
+    let owned: Vec<crate::api::ReplicaSet> = c
+        .store
+        .dependents(&d.metadata.uid)
+        .into_iter()
+        .filter(|r| r.kind == Kind::ReplicaSet)
+        .filter_map(|r| c.store.get::<crate::api::ReplicaSet>(&r.key).cloned())
+        .collect();
+    let revision_of = |rs: &crate::api::ReplicaSet| -> i64 {
+        rs.metadata.annotations.get("deployment.kubernetes.io/revision").and_then(|r| r.parse().ok()).unwrap_or(0)
+    };
+    match sub.as_str() {
+        "status" => rollout_status(c, &d, &args, out),
+        "history" => {
+            let mut revs: Vec<(i64, String)> = owned
+                .iter()
+                .map(|rs| {
+                    let cause = rs
+                        .metadata
+                        .annotations
+                        .get("kubernetes.io/change-cause")
+                        .cloned()
+                        .unwrap_or_else(|| "<none>".into());
+                    (revision_of(rs), cause)
+                })
+                .collect();
+            revs.sort();
+            out.outln(format!("{label} "));
+            let mut rows = vec![vec!["REVISION".to_string(), "CHANGE-CAUSE".to_string()]];
+            rows.extend(revs.into_iter().map(|(r, cause)| vec![r.to_string(), cause]));
+            out.out(output::table_padded(&rows, 2, 0));
+            out.outln("");
+        }
+        "undo" => {
+            let to = match args.int("to-revision") {
+                Ok(v) => v.unwrap_or(0),
+                Err(e) => return out.fail(format!("error: {e}")),
+            };
+            let mut by_rev: Vec<&crate::api::ReplicaSet> = owned.iter().collect();
+            by_rev.sort_by_key(|rs| std::cmp::Reverse(revision_of(rs)));
+            let target =
+                if to == 0 { by_rev.get(1).copied() } else { by_rev.iter().copied().find(|rs| revision_of(rs) == to) };
+            let Some(target) = target else {
+                return out.fail(if to == 0 {
+                    format!("error: no rollout history found for deployment \"{name}\"")
+                } else {
+                    format!("error: unable to find specified revision {to} in history")
+                });
+            };
+            let mut template = target.spec.template.clone();
+            template.metadata.labels.remove(crate::controllers::deployment::POD_TEMPLATE_HASH);
+            if template == d.spec.template {
+                out.outln(format!(
+                    "{label} skipped rollback (current template already matches revision {})",
+                    revision_of(target)
+                ));
+                return;
+            }
+            let mut d2 = d.clone();
+            d2.spec.template = template;
+            match c.api_update(d2.into_object()) {
+                Ok(_) => out.outln(format!("{label} rolled back")),
+                Err(e) => out.fail(e.to_string()),
+            }
+        }
+        "restart" => {
+            if d.spec.paused == Some(true) {
+                return out.fail(format!(
+                    "error: deployments.apps \"{name}\" can't restart paused deployment (run rollout resume first)"
+                ));
+            }
+            let mut d2 = d.clone();
+            d2.spec.template.metadata.annotations.insert("kubectl.kubernetes.io/restartedAt".into(), c.now.rfc3339());
+            match c.api_update(d2.into_object()) {
+                Ok(_) => out.outln(format!("{label} restarted")),
+                Err(e) => out.fail(e.to_string()),
+            }
+        }
+        "pause" | "resume" => {
+            let pause = sub == "pause";
+            if (d.spec.paused == Some(true)) == pause {
+                return out.fail(format!(
+                    "error: deployments.apps \"{name}\" is {}",
+                    if pause { "already paused" } else { "not paused" }
+                ));
+            }
+            let mut d2 = d.clone();
+            d2.spec.paused = if pause { Some(true) } else { None };
+            match c.api_update(d2.into_object()) {
+                Ok(_) => out.outln(format!("{label} {}", if pause { "paused" } else { "resumed" })),
+                Err(e) => out.fail(e.to_string()),
+            }
+        }
+        other => out.fail(format!("error: unknown command \"{other}\" for \"kubectl rollout\"")),
+    }
+}
+
+/// `kubectl rollout status`: waits (moving simulated time) until the rollout completes, printing
+/// each new state in kubectl's words (`DeploymentStatusViewer`).
+fn rollout_status(c: &mut Cluster, d: &crate::api::Deployment, args: &Args, out: &mut Output) {
+    let key = d.key();
+    let timeout = match args.get("timeout").map(SimDuration::parse) {
+        None => None,
+        Some(Ok(t)) => Some(t).filter(|t| t.as_millis() > 0),
+        Some(Err(e)) => return out.fail(format!("error: {e}")),
+    };
+    let deadline = i64::from(d.spec.progress_deadline_seconds.unwrap_or(600).max(0));
+    let limit = timeout.unwrap_or(SimDuration::seconds(deadline + 60));
+    let watch = !args.has("watch") || args.flag("watch");
+    let message = |c: &Cluster| -> Result<(String, bool), String> {
+        let Some(d) = c.store.get::<crate::api::Deployment>(&key) else {
+            return Err(format!("deployments.apps \"{}\" not found", key.name));
+        };
+        let name = &d.metadata.name;
+        let st = &d.status;
+        if d.metadata.generation > st.observed_generation {
+            return Ok(("Waiting for deployment spec update to be observed...".into(), false));
+        }
+        if crate::api::meta::condition(&st.conditions, "Progressing")
+            .is_some_and(|c| c.reason == "ProgressDeadlineExceeded")
+        {
+            return Err(format!("deployment \"{name}\" exceeded its progress deadline"));
+        }
+        let want = d.spec.replicas.unwrap_or(1);
+        Ok(if st.updated_replicas < want {
+            (
+                format!(
+                    "Waiting for deployment \"{name}\" rollout to finish: {} out of {want} new replicas have been updated...",
+                    st.updated_replicas
+                ),
+                false,
+            )
+        } else if st.replicas > st.updated_replicas {
+            (
+                format!(
+                    "Waiting for deployment \"{name}\" rollout to finish: {} old replicas are pending termination...",
+                    st.replicas - st.updated_replicas
+                ),
+                false,
+            )
+        } else if st.available_replicas < st.updated_replicas {
+            (
+                format!(
+                    "Waiting for deployment \"{name}\" rollout to finish: {} of {} updated replicas are available...",
+                    st.available_replicas, st.updated_replicas
+                ),
+                false,
+            )
+        } else {
+            (format!("deployment \"{name}\" successfully rolled out"), true)
+        })
+    };
+    let start = c.now;
+    let mut last = String::new();
+    loop {
+        match message(c) {
+            Err(e) => return out.fail(format!("error: {e}")),
+            Ok((msg, done)) => {
+                if msg != last {
+                    out.outln(&msg);
+                    last = msg;
+                }
+                if done || !watch {
+                    return;
+                }
+            }
+        }
+        let left = limit.as_millis() - (c.now - start).as_millis();
+        if left <= 0 {
+            return out.fail("error: timed out waiting for the condition");
+        }
+        // Move to the next scheduled event (or the end of the wait), then look again.
+        match c.next_event_at() {
+            Some(at) if (at - c.now).as_millis() <= left => {
+                let d = at - c.now;
+                c.advance(d);
+            }
+            _ => {
+                c.advance(SimDuration(left));
+            }
+        }
     }
 }

@@ -5,6 +5,12 @@ use serde_json::Value;
 /// Aligns rows as kubectl's tab writer does (`text/tabwriter` with minwidth 6, padding 3): every
 /// column but the last is padded to its widest cell plus three spaces.
 pub fn table(rows: &[Vec<String>]) -> String {
+    table_padded(rows, 3, 6)
+}
+
+/// A table with another padding and minimum width, for the few kubectl outputs that use their own
+/// tab writer (`rollout history`: padding 2).
+pub fn table_padded(rows: &[Vec<String>], padding: usize, min_width: usize) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0usize; cols];
     for row in rows {
@@ -18,7 +24,7 @@ pub fn table(rows: &[Vec<String>]) -> String {
         for (i, cell) in row.iter().enumerate() {
             line.push_str(cell);
             if i + 1 < row.len() {
-                let width = (widths[i] + 3).max(6);
+                let width = (widths[i] + padding).max(min_width);
                 for _ in cell.chars().count()..width {
                     line.push(' ');
                 }

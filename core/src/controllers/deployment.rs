@@ -18,70 +18,260 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     if d.metadata.is_terminating() {
         return Vec::new();
     }
-    let mut ops = Vec::new();
-    let desired = d.spec.replicas.unwrap_or(1);
+    let desired = d.spec.replicas.unwrap_or(1).max(0);
     let hash = template_hash(d);
     let owned = owned_replicasets(ctx, d);
-    let new_rs = owned.iter().copied().find(|rs| rs.metadata.labels.get(POD_TEMPLATE_HASH) == Some(&hash));
     let dref = reference(Kind::Deployment, &d.metadata);
+    let paused = d.spec.paused == Some(true);
+    let mut plan = Plan::new(&owned);
+    let mut ops = Vec::new();
+    let mut bump_revision = None;
 
-    let new_rs_name = match new_rs {
-        None => {
-            let rs = new_replicaset(d, &hash, desired, next_revision(&owned));
-            let name = rs.metadata.name.clone();
-            ops.push(Op::Create(rs.into_object()));
-            if desired > 0 {
-                ops.push(Op::Event(EventDraft::normal(
-                    dref.clone(),
-                    COMPONENT,
-                    "ScalingReplicaSet",
-                    format!("Scaled up replica set {name} from 0 to {desired}"),
-                )));
-            }
-            name
-        }
+    let existing_new = owned.iter().copied().find(|rs| rs.metadata.labels.get(POD_TEMPLATE_HASH) == Some(&hash));
+    let max_revision = owned.iter().filter_map(|rs| revision(rs)).max().unwrap_or(0);
+    let new_name = match existing_new {
         Some(rs) => {
-            let current = rs.spec.replicas.unwrap_or(1);
-            if current != desired {
-                let mut rs2 = rs.clone();
-                rs2.spec.replicas = Some(desired);
-                rs2.metadata.annotations.insert(DESIRED_REPLICAS.into(), desired.to_string());
-                rs2.metadata.annotations.insert(MAX_REPLICAS.into(), (desired + max_surge(d, desired)).to_string());
-                ops.push(Op::Update(rs2.into_object()));
-                let dir = if desired > current { "up" } else { "down" };
-                ops.push(Op::Event(EventDraft::normal(
-                    dref.clone(),
-                    COMPONENT,
-                    "ScalingReplicaSet",
-                    format!("Scaled {dir} replica set {} from {current} to {desired}", rs.metadata.name),
-                )));
+            // A rollback makes an old ReplicaSet the new one again: it takes the next revision.
+            if revision(rs).unwrap_or(0) < max_revision && !paused {
+                bump_revision = Some(max_revision + 1);
             }
-            rs.metadata.name.clone()
+            Some(rs.metadata.name.clone())
+        }
+        None if paused => None,
+        None => {
+            // NewRSNewReplicas for a ReplicaSet that does not exist yet.
+            let start = match strategy(d) {
+                Strategy::Recreate => 0,
+                Strategy::Rolling { surge, .. } => {
+                    let total = plan.total();
+                    (desired + surge - total).clamp(0, desired)
+                }
+            };
+            let rs = new_replicaset(d, &hash, start, max_revision + 1);
+            let name = rs.metadata.name.clone();
+            plan.created(&name, start);
+            ops.push(Op::Create(rs.into_object()));
+            if start > 0 {
+                ops.push(scaling_event(&dref, &name, 0, start));
+            }
+            Some(name)
         }
     };
 
-    for rs in owned.iter().filter(|rs| rs.metadata.name != new_rs_name) {
-        let current = rs.spec.replicas.unwrap_or(1);
-        if current > 0 {
-            let mut rs2 = (*rs).clone();
-            rs2.spec.replicas = Some(0);
-            ops.push(Op::Update(rs2.into_object()));
-            ops.push(Op::Event(EventDraft::normal(
-                dref.clone(),
-                COMPONENT,
-                "ScalingReplicaSet",
-                format!("Scaled down replica set {} from {current} to 0", rs.metadata.name),
-            )));
+    if !paused && let Some(new_name) = &new_name {
+        let olds: Vec<&ReplicaSet> = owned.iter().copied().filter(|rs| &rs.metadata.name != new_name).collect();
+        match strategy(d) {
+            Strategy::Recreate => {
+                for rs in &olds {
+                    plan.set(&rs.metadata.name, 0);
+                }
+                // Only once every old pod is gone (terminating ones too: `oldPodsRunning`) does the
+                // new ReplicaSet scale up.
+                let old_pods = olds.iter().any(|rs| {
+                    ctx.store
+                        .dependents(&rs.metadata.uid)
+                        .iter()
+                        .filter(|r| r.kind == Kind::Pod)
+                        .any(|r| ctx.store.get::<crate::api::Pod>(&r.key).is_some_and(|p| !p.is_terminal()))
+                });
+                if !old_pods {
+                    plan.set(new_name, desired);
+                }
+            }
+            Strategy::Rolling { surge, unavailable } => {
+                rolling(&mut plan, new_name, &olds, existing_new, desired, surge, unavailable);
+            }
+        }
+    } else if paused {
+        // A paused Deployment still scales: the newest ReplicaSet follows spec.replicas.
+        if let Some(rs) = existing_new.or_else(|| owned.last().copied()) {
+            plan.set(&rs.metadata.name, desired);
         }
     }
 
-    let status = compute_status(ctx, d, &owned, &new_rs_name, desired);
-    if status != d.status {
+    for rs in &owned {
+        let (from, to) = (rs.spec.replicas.unwrap_or(1), plan.get(&rs.metadata.name));
+        let bump = bump_revision.filter(|_| Some(&rs.metadata.name) == new_name.as_ref());
+        if from == to && bump.is_none() {
+            continue;
+        }
+        let mut rs2 = (*rs).clone();
+        if let Some(r) = bump {
+            rs2.metadata.annotations.insert(REVISION.into(), r.to_string());
+        }
+        if from != to {
+            rs2.spec.replicas = Some(to);
+            rs2.metadata.annotations.insert(DESIRED_REPLICAS.into(), desired.to_string());
+            rs2.metadata.annotations.insert(MAX_REPLICAS.into(), (desired + max_surge(d, desired)).to_string());
+            ops.push(scaling_event(&dref, &rs.metadata.name, from, to));
+        }
+        ops.push(Op::Update(rs2.into_object()));
+    }
+
+    // revisionHistoryLimit: the oldest scaled-down ReplicaSets beyond the limit go.
+    let limit = d.spec.revision_history_limit.unwrap_or(10).max(0) as usize;
+    let spent: Vec<&&ReplicaSet> = owned
+        .iter()
+        .filter(|rs| Some(&rs.metadata.name) != new_name.as_ref())
+        .filter(|rs| plan.get(&rs.metadata.name) == 0 && rs.status.replicas == 0)
+        .collect();
+    if spent.len() > limit {
+        let mut by_revision = spent.clone();
+        by_revision.sort_by_key(|rs| revision(rs).unwrap_or(0));
+        for rs in &by_revision[..spent.len() - limit] {
+            ops.push(Op::Delete { kind: Kind::ReplicaSet, key: rs.key() });
+        }
+    }
+
+    let new_rs = new_name.as_ref().and_then(|n| owned.iter().copied().find(|rs| &rs.metadata.name == n));
+    let (status, wake) =
+        compute_status(ctx, d, &owned, new_name.as_deref(), new_rs, desired, existing_new.is_none() && !paused);
+    let new_revision = new_rs
+        .and_then(revision)
+        .map(|r| if r < max_revision { max_revision + 1 } else { r })
+        .or(if existing_new.is_none() && !paused { Some(max_revision + 1) } else { None });
+    let revision_changed = new_revision.is_some_and(|r| d.metadata.annotations.get(REVISION) != Some(&r.to_string()));
+    if status != d.status || revision_changed {
         let mut d2 = d.clone();
         d2.status = status;
+        if let Some(r) = new_revision {
+            d2.metadata.annotations.insert(REVISION.into(), r.to_string());
+        }
         ops.push(Op::Update(d2.into_object()));
     }
+    if let Some(at) = wake {
+        ops.push(Op::WakeAt(at, crate::controllers::Work::Deployment(key.clone())));
+    }
     ops
+}
+
+enum Strategy {
+    Recreate,
+    Rolling { surge: i32, unavailable: i32 },
+}
+
+fn strategy(d: &Deployment) -> Strategy {
+    let desired = d.spec.replicas.unwrap_or(1).max(0);
+    if d.spec.strategy.type_ == "Recreate" {
+        Strategy::Recreate
+    } else {
+        let surge = max_surge(d, desired);
+        let mut unavailable = max_unavailable(d, desired);
+        // Both zero would never make progress; the API refuses it, and ResolveFenceposts makes
+        // maxUnavailable 1 should it happen.
+        if surge == 0 && unavailable == 0 {
+            unavailable = 1;
+        }
+        Strategy::Rolling { surge, unavailable }
+    }
+}
+
+/// The replica counts the controller is about to set, starting from the current ones.
+struct Plan {
+    replicas: std::collections::BTreeMap<String, i32>,
+}
+
+impl Plan {
+    fn new(owned: &[&ReplicaSet]) -> Plan {
+        Plan { replicas: owned.iter().map(|rs| (rs.metadata.name.clone(), rs.spec.replicas.unwrap_or(1))).collect() }
+    }
+    fn created(&mut self, name: &str, n: i32) {
+        self.replicas.insert(name.to_string(), n);
+    }
+    fn get(&self, name: &str) -> i32 {
+        self.replicas.get(name).copied().unwrap_or(0)
+    }
+    fn set(&mut self, name: &str, n: i32) {
+        self.replicas.insert(name.to_string(), n);
+    }
+    fn total(&self) -> i32 {
+        self.replicas.values().sum()
+    }
+}
+
+/// One step of a rolling update (`rolloutRolling`): scale the new ReplicaSet up within maxSurge,
+/// else scale old ones down within maxUnavailable, unhealthy replicas first.
+fn rolling(
+    plan: &mut Plan,
+    new_name: &str,
+    olds: &[&ReplicaSet],
+    new_rs: Option<&ReplicaSet>,
+    desired: i32,
+    surge: i32,
+    unavailable: i32,
+) {
+    // reconcileNewReplicaSet
+    let new_replicas = plan.get(new_name);
+    if new_replicas > desired {
+        plan.set(new_name, desired);
+        return;
+    }
+    let max_total = desired + surge;
+    let current_total = plan.total();
+    if new_replicas < desired && current_total < max_total {
+        let up = (max_total - current_total).min(desired - new_replicas);
+        plan.set(new_name, new_replicas + up);
+        return;
+    }
+    // reconcileOldReplicaSets
+    let old_total: i32 = olds.iter().map(|rs| plan.get(&rs.metadata.name)).sum();
+    if old_total == 0 {
+        return;
+    }
+    let all_total = plan.total();
+    let min_available = desired - unavailable;
+    let new_available = new_rs.map_or(0, |rs| rs.status.available_replicas);
+    let new_unavailable = (plan.get(new_name) - new_available).max(0);
+    let mut max_scaled_down = all_total - min_available - new_unavailable;
+    if max_scaled_down <= 0 {
+        return;
+    }
+    // cleanupUnhealthyReplicas: old pods that are not available go first, at no cost in
+    // availability.
+    for rs in olds {
+        if max_scaled_down == 0 {
+            break;
+        }
+        let replicas = plan.get(&rs.metadata.name);
+        let unhealthy = (replicas - rs.status.available_replicas).max(0);
+        let down = unhealthy.min(max_scaled_down);
+        if down > 0 {
+            plan.set(&rs.metadata.name, replicas - down);
+            max_scaled_down -= down;
+        }
+    }
+    // scaleDownOldReplicaSetsForRollingUpdate: available old pods, while enough stay available.
+    let available: i32 = olds.iter().map(|rs| rs.status.available_replicas).sum::<i32>() + new_available;
+    if available <= min_available {
+        return;
+    }
+    let mut to_scale = (available - min_available).min(max_scaled_down);
+    for rs in olds {
+        if to_scale <= 0 {
+            break;
+        }
+        let replicas = plan.get(&rs.metadata.name);
+        if replicas == 0 {
+            continue;
+        }
+        let down = replicas.min(to_scale);
+        plan.set(&rs.metadata.name, replicas - down);
+        to_scale -= down;
+    }
+}
+
+fn scaling_event(dref: &crate::api::meta::ObjectReference, rs: &str, from: i32, to: i32) -> Op {
+    let dir = if to > from { "up" } else { "down" };
+    Op::Event(EventDraft::normal(
+        dref.clone(),
+        COMPONENT,
+        "ScalingReplicaSet",
+        format!("Scaled {dir} replica set {rs} from {from} to {to}"),
+    ))
+}
+
+fn revision(rs: &ReplicaSet) -> Option<i64> {
+    rs.metadata.annotations.get(REVISION)?.parse().ok()
 }
 
 /// `controller.ComputeHash`: FNV-32a over the pod template, printed in decimal and mapped onto
@@ -93,17 +283,19 @@ pub fn template_hash(d: &Deployment) -> String {
 }
 
 fn owned_replicasets<'a>(ctx: &Ctx<'a>, d: &Deployment) -> Vec<&'a ReplicaSet> {
-    ctx.store
+    let mut rss: Vec<&ReplicaSet> = ctx
+        .store
         .dependents(&d.metadata.uid)
         .into_iter()
         .filter(|r| r.kind == Kind::ReplicaSet)
         .filter_map(|r| ctx.store.get::<ReplicaSet>(&r.key))
         .filter(|rs| rs.metadata.controller().is_some_and(|c| c.uid == d.metadata.uid))
-        .collect()
-}
-
-fn next_revision(owned: &[&ReplicaSet]) -> i64 {
-    owned.iter().filter_map(|rs| rs.metadata.annotations.get(REVISION)?.parse::<i64>().ok()).max().unwrap_or(0) + 1
+        .collect();
+    // Oldest first, as the controller scales old ReplicaSets down in creation order.
+    rss.sort_by(|a, b| {
+        (a.metadata.creation_timestamp, &a.metadata.name).cmp(&(b.metadata.creation_timestamp, &b.metadata.name))
+    });
+    rss
 }
 
 /// `maxSurge` resolved against the replica count (25% by default, rounded up), as
@@ -172,12 +364,22 @@ fn new_replicaset(d: &Deployment, hash: &str, replicas: i32, revision: i64) -> R
     }
 }
 
-fn compute_status(ctx: &Ctx, d: &Deployment, owned: &[&ReplicaSet], new_name: &str, desired: i32) -> DeploymentStatus {
+/// The Deployment's status from its ReplicaSets, with the Available and Progressing conditions;
+/// and when to look again for the progress deadline (`progressDeadlineSeconds`).
+fn compute_status(
+    ctx: &Ctx,
+    d: &Deployment,
+    owned: &[&ReplicaSet],
+    new_name: Option<&str>,
+    new_rs: Option<&ReplicaSet>,
+    desired: i32,
+    just_created: bool,
+) -> (DeploymentStatus, Option<crate::time::SimTime>) {
     let sum = |f: fn(&ReplicaSet) -> i32| owned.iter().map(|rs| f(rs)).sum::<i32>();
     let replicas = sum(|rs| rs.status.replicas);
     let ready = sum(|rs| rs.status.ready_replicas);
     let available = sum(|rs| rs.status.available_replicas);
-    let updated = owned.iter().find(|rs| rs.metadata.name == new_name).map_or(0, |rs| rs.status.replicas);
+    let updated = new_rs.map_or(0, |rs| rs.status.replicas);
     let mut conditions = d.status.conditions.clone();
     let now = Time(ctx.now);
     let min_available = desired - max_unavailable(d, desired);
@@ -192,20 +394,58 @@ fn compute_status(ctx: &Ctx, d: &Deployment, owned: &[&ReplicaSet], new_name: &s
     }
     avail.last_update_time = Some(now);
     upsert(&mut conditions, avail);
-    let complete = updated == desired && replicas == desired && available == desired;
-    let mut progressing = Condition::new("Progressing", true, ctx.now);
-    if complete {
-        progressing.reason = "NewReplicaSetAvailable".into();
-        progressing.message = format!("ReplicaSet \"{new_name}\" has successfully progressed.");
-    } else {
-        progressing.reason = "ReplicaSetUpdated".into();
-        progressing.message = format!("ReplicaSet \"{new_name}\" is progressing.");
+
+    let name = new_name.unwrap_or("");
+    let deadline = crate::time::SimDuration::seconds(i64::from(d.spec.progress_deadline_seconds.unwrap_or(600).max(0)));
+    let complete = new_rs.is_some() && updated == desired && replicas == desired && available == desired;
+    let progressed = just_created
+        || (replicas, updated, ready, available)
+            != (d.status.replicas, d.status.updated_replicas, d.status.ready_replicas, d.status.available_replicas);
+    let current = condition(&conditions, "Progressing").cloned();
+    let mut wake = None;
+    let mut set = |status: &str, reason: &str, message: String, touch: bool| {
+        let mut c = Condition::new("Progressing", true, ctx.now);
+        c.status = status.into();
+        c.reason = reason.into();
+        c.message = message;
+        c.last_update_time = Some(now);
+        match &current {
+            Some(old) if !touch && old.status == c.status && old.reason == c.reason && old.message == c.message => {}
+            Some(old) if old.status == c.status && old.reason == c.reason && old.message == c.message => {
+                let mut kept = old.clone();
+                kept.last_update_time = Some(now);
+                crate::api::meta::set_condition(&mut conditions, kept);
+            }
+            _ => crate::api::meta::set_condition(&mut conditions, c),
+        }
+    };
+    if d.spec.paused == Some(true) {
+        set("Unknown", "DeploymentPaused", "Deployment is paused".into(), false);
+    } else if complete {
+        set("True", "NewReplicaSetAvailable", format!("ReplicaSet \"{name}\" has successfully progressed."), false);
+    } else if just_created {
+        set("True", "NewReplicaSetCreated", format!("Created new replica set \"{name}\""), true);
+    } else if progressed {
+        set("True", "ReplicaSetUpdated", format!("ReplicaSet \"{name}\" is progressing."), true);
+    } else if current.as_ref().is_some_and(|c| c.reason != "ProgressDeadlineExceeded" && c.status == "True") {
+        let since = current.as_ref().and_then(|c| c.last_update_time).map_or(ctx.now, |t| t.0);
+        if ctx.now >= since + deadline {
+            set(
+                "False",
+                "ProgressDeadlineExceeded",
+                format!("ReplicaSet \"{name}\" has timed out progressing."),
+                false,
+            );
+        } else {
+            wake = Some(since + deadline);
+        }
     }
-    progressing.last_update_time = Some(now);
-    upsert(&mut conditions, progressing);
+    if !complete && wake.is_none() && progressed && d.spec.paused != Some(true) {
+        wake = Some(ctx.now + deadline);
+    }
     // Kubernetes lists Available before Progressing.
     conditions.sort_by_key(|c| if c.type_ == "Available" { 0 } else { 1 });
-    DeploymentStatus {
+    let status = DeploymentStatus {
         observed_generation: d.metadata.generation,
         replicas,
         updated_replicas: updated,
@@ -213,7 +453,8 @@ fn compute_status(ctx: &Ctx, d: &Deployment, owned: &[&ReplicaSet], new_name: &s
         available_replicas: available,
         unavailable_replicas: (desired - available).max(0),
         conditions,
-    }
+    };
+    (status, wake)
 }
 
 /// Sets a condition, but leaves it untouched (timestamps included) when status, reason and

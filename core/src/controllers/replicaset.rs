@@ -2,10 +2,12 @@
 //! the count matches `spec.replicas`; reports status.
 
 use crate::api::meta::OwnerReference;
+use crate::api::meta::condition;
 use crate::api::workload::ReplicaSetStatus;
 use crate::api::{Kind, ObjectKey, ObjectMeta, Pod, ReplicaSet, Resource};
-use crate::controllers::{Ctx, EventDraft, Op, reference};
+use crate::controllers::{Ctx, EventDraft, Op, Work, reference};
 use crate::labels::Selector;
+use crate::time::SimDuration;
 
 const COMPONENT: &str = "replicaset-controller";
 /// `controller.SlowStartInitialBatchSize` aside, a bound on pods created in one sync keeps one
@@ -42,12 +44,21 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     }
 
     let template_selector = Selector::from_map(&rs.spec.template.metadata.labels);
-    let ready = active.iter().filter(|p| p.is_ready()).count() as i32;
+    let ready: Vec<&&Pod> = active.iter().filter(|p| p.is_ready()).collect();
+    // A pod is available once it has been ready for minReadySeconds (`podutil.IsPodAvailable`).
+    let min_ready = SimDuration::seconds(i64::from(rs.spec.min_ready_seconds.unwrap_or(0).max(0)));
+    let ready_since = |p: &Pod| {
+        condition(&p.status.conditions, "Ready").and_then(|c| c.last_transition_time).map_or(ctx.now, |t| t.0)
+    };
+    let available = ready.iter().filter(|p| ready_since(p) + min_ready <= ctx.now).count() as i32;
+    if let Some(next) = ready.iter().map(|p| ready_since(p) + min_ready).filter(|t| *t > ctx.now).min() {
+        ops.push(Op::WakeAt(next, Work::ReplicaSet(key.clone())));
+    }
     let status = ReplicaSetStatus {
         replicas: active.len() as i32,
         fully_labeled_replicas: active.iter().filter(|p| template_selector.matches(&p.metadata.labels)).count() as i32,
-        ready_replicas: ready,
-        available_replicas: ready,
+        ready_replicas: ready.len() as i32,
+        available_replicas: available,
         observed_generation: rs.metadata.generation,
     };
     if status != rs.status {
