@@ -609,6 +609,30 @@ fn merge_for_apply(current: &Object, mut desired: Object) -> Result<Option<Objec
             if dm.owner_references.is_empty() { cm.owner_references.clone() } else { dm.owner_references.clone() };
         dm.generation = cm.generation;
         dm.resource_version = cm.resource_version.clone();
+        // Labels and annotations merge as a three-way apply merges maps: keys this manifest sets
+        // win, keys the previous apply set and this one dropped go, keys others set (controllers,
+        // `kubectl label`) stay.
+        let previous: serde_json::Value = cm
+            .annotations
+            .get(LAST_APPLIED)
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or(serde_json::Value::Null);
+        let merge = |current: &std::collections::BTreeMap<String, String>,
+                     wanted: &std::collections::BTreeMap<String, String>,
+                     field: &str| {
+            let mut out = current.clone();
+            if let Some(prev) = previous.pointer(&format!("/metadata/{field}")).and_then(|v| v.as_object()) {
+                for k in prev.keys() {
+                    if !wanted.contains_key(k) {
+                        out.remove(k);
+                    }
+                }
+            }
+            out.extend(wanted.iter().map(|(k, v)| (k.clone(), v.clone())));
+            out
+        };
+        dm.labels = merge(&cm.labels, &dm.labels, "labels");
+        dm.annotations = merge(&cm.annotations, &dm.annotations, "annotations");
     }
     crate::defaults::apply(&mut desired);
     match (current, &mut desired) {
