@@ -225,6 +225,9 @@ impl Cluster {
                         self.ipam.node_ports.remove(&np);
                     }
                 }
+                for i in &s.status.load_balancer.ingress {
+                    self.ipam.load_balancers.release(&i.ip);
+                }
             }
             _ => {}
         }

@@ -10,6 +10,7 @@ pub mod endpoints;
 pub mod endpointslice;
 pub mod garbage_collector;
 pub mod kubelet;
+pub mod load_balancer;
 pub mod node_lifecycle;
 pub mod pod_gc;
 pub mod replicaset;
@@ -45,6 +46,7 @@ pub enum Work {
     Kubelet(ObjectKey),
     EndpointSlice(ObjectKey),
     Endpoints(ObjectKey),
+    LoadBalancer(ObjectKey),
 }
 
 /// One step of a plan.
@@ -62,6 +64,8 @@ pub enum Op {
     Bind { pod: ObjectKey, node: String },
     /// The kubelet's CNI call: give the pod an IP from its node's pod CIDR.
     StartSandbox { pod: ObjectKey },
+    /// The cloud assigns a load balancer's external IP from its pool.
+    AssignLoadBalancerIp { service: ObjectKey },
     /// The kubelet re-creates a pod's sandbox (after its machine rebooted): a new IP.
     RecreateSandbox { pod: ObjectKey },
     /// The kubelet removes a pod whose containers have stopped; its IP is released.
@@ -150,6 +154,7 @@ pub fn reconcile(ctx: &Ctx, work: &Work) -> Vec<Op> {
         Work::Kubelet(key) => kubelet::reconcile(ctx, key),
         Work::EndpointSlice(key) => endpointslice::reconcile(ctx, key),
         Work::Endpoints(key) => endpoints::reconcile(ctx, key),
+        Work::LoadBalancer(key) => load_balancer::reconcile(ctx, key),
     }
 }
 

@@ -57,6 +57,7 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
         Kind::Service => {
             q.push(Work::EndpointSlice(key.clone()));
             q.push(Work::Endpoints(key.clone()));
+            q.push(Work::LoadBalancer(key.clone()));
         }
         Kind::EndpointSlice => {
             for obj in [old, new].into_iter().flatten() {

@@ -83,6 +83,8 @@ struct Ipam {
     next_node: u32,
     services: ServiceIpAllocator,
     node_ports: BTreeSet<i32>,
+    /// The simulated cloud's pool of load-balancer addresses (TEST-NET-3, 203.0.113.0/24).
+    load_balancers: ServiceIpAllocator,
 }
 
 /// One line of the command log: what ran, when, and the files it read, so it replays anywhere.
@@ -109,6 +111,7 @@ impl Cluster {
                 next_node: 1,
                 services: ServiceIpAllocator::new(ipam::Cidr::parse(bootstrap::SERVICE_CIDR).expect("valid CIDR")),
                 node_ports: BTreeSet::new(),
+                load_balancers: ServiceIpAllocator::new(ipam::Cidr::parse("203.0.113.0/24").expect("valid CIDR")),
             },
             kubelet: Default::default(),
             machines: Default::default(),
@@ -243,6 +246,7 @@ impl Cluster {
                 Op::Bind { pod, node } => {
                     let _ = self.api_bind(&pod, &node);
                 }
+                Op::AssignLoadBalancerIp { service } => self.assign_load_balancer(&service),
                 Op::StartSandbox { pod } => self.start_sandbox(&pod, false),
                 Op::RecreateSandbox { pod } => self.start_sandbox(&pod, true),
                 Op::RemovePod { pod } => {
@@ -262,6 +266,30 @@ impl Cluster {
                 Op::Kubelet(note) => self.kubelet.apply(note),
             }
         }
+    }
+
+    /// The cloud's side of a LoadBalancer: the next address from its pool (the lowest free one,
+    /// as clouds hand them out in no order a learner could predict anyway).
+    fn assign_load_balancer(&mut self, key: &api::ObjectKey) {
+        let Some(svc) = self.store.get::<api::Service>(key) else { return };
+        if !svc.status.load_balancer.ingress.is_empty() {
+            return;
+        }
+        let requested = svc.spec.load_balancer_ip.clone();
+        let ip = if !requested.is_empty() && self.ipam.load_balancers.allocate_specific(&requested).is_ok() {
+            Some(requested)
+        } else {
+            let first = self.ipam.load_balancers.cidr.nth(1);
+            (0..254u32).map(|i| ipam::ip_string(first + i)).find(|ip| self.ipam.load_balancers.allocate_specific(ip).is_ok())
+        };
+        let Some(ip) = ip else {
+            let sref = controllers::reference(api::Kind::Service, &svc.metadata);
+            self.record(EventDraft::warning(sref, "service-controller", "SyncLoadBalancerFailed", "Error syncing load balancer: failed to ensure load balancer: the address pool is exhausted".into()));
+            return;
+        };
+        let mut s = svc.clone();
+        s.status.load_balancer.ingress = vec![controllers::load_balancer::ingress(&ip)];
+        let _ = self.api_update(api::Object::Service(s));
     }
 
     /// The CNI step of starting a pod: an IP from the node's pod CIDR. Re-creating a sandbox

@@ -129,6 +129,11 @@ fn slice_labels(svc: &Service) -> BTreeMap<String, String> {
     let mut labels = svc.metadata.labels.clone();
     labels.insert(LABEL_SERVICE_NAME.into(), svc.metadata.name.clone());
     labels.insert(LABEL_MANAGED_BY.into(), MANAGED_BY_CONTROLLER.into());
+    // Slices of a headless Service say so (`service.kubernetes.io/headless`), for kube-proxy to
+    // skip them.
+    if svc.is_headless() {
+        labels.insert("service.kubernetes.io/headless".into(), String::new());
+    }
     labels
 }
 
