@@ -174,6 +174,9 @@ kubectl verbs:
   kubectl scale deployment|replicaset NAME --replicas=N
   kubectl set image deployment/NAME CONTAINER=IMAGE ...
   kubectl rollout status|history|undo|restart|pause|resume deployment/NAME [--to-revision=N]
+  kubectl exec POD|deploy/NAME [-c CONTAINER] -- COMMAND
+      in a container: curl [-s] [-v] [-m SECS] URL, wget -qO- URL, nslookup NAME, hostname, env,
+      printenv VAR, cat /etc/resolv.conf, sh -c 'a && b; c', kill 1
   kubectl cordon|uncordon NODE
   kubectl drain NODE [--force] [--grace-period=N] [--timeout=D]
   kubectl taint nodes NODE KEY[=VALUE]:EFFECT ... [KEY[:EFFECT]-] [--overwrite]
@@ -189,6 +192,8 @@ sim verbs (simulated time moves only when a line moves it):
   sim crash pod NAME [-c CONTAINER]   make a container exit with code 1 (it restarts with back-off)
   sim unready pod NAME     force the pod's readiness to fail; sim ready pod NAME undoes it
   sim registry [list] | sim registry deny|allow IMAGE   what the image registry can serve
+  sim traffic FROM_POD|deploy/NAME URL [--rate N/s]    steady requests (sim traffic status|stop [ID])
+  sim proxy-mode iptables|ipvs   how kube-proxy picks a backend (random, or round robin)
 
 Lines are split as a shell splits words; # starts a comment.
 ";

@@ -47,6 +47,8 @@ pub enum Work {
     EndpointSlice(ObjectKey),
     Endpoints(ObjectKey),
     LoadBalancer(ObjectKey),
+    /// A traffic generator's next request (handled by the network, not a reconciler).
+    Traffic(u32),
 }
 
 /// One step of a plan.
@@ -155,6 +157,7 @@ pub fn reconcile(ctx: &Ctx, work: &Work) -> Vec<Op> {
         Work::EndpointSlice(key) => endpointslice::reconcile(ctx, key),
         Work::Endpoints(key) => endpoints::reconcile(ctx, key),
         Work::LoadBalancer(key) => load_balancer::reconcile(ctx, key),
+        Work::Traffic(_) => Vec::new(),
     }
 }
 

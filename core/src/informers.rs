@@ -55,6 +55,8 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
         }
         Kind::Deployment => q.push(Work::Deployment(key.clone())),
         Kind::Service => {
+            c.kube_proxy.service_changed(&c.store, key, c.now);
+            let q = &mut c.queues;
             q.push(Work::EndpointSlice(key.clone()));
             q.push(Work::Endpoints(key.clone()));
             q.push(Work::LoadBalancer(key.clone()));
@@ -62,7 +64,9 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
         Kind::EndpointSlice => {
             for obj in [old, new].into_iter().flatten() {
                 if let Some(svc) = obj.meta().labels.get(LABEL_SERVICE_NAME) {
-                    q.push(Work::EndpointSlice(ObjectKey::new(key.namespace.as_str(), svc.as_str())));
+                    let sk = ObjectKey::new(key.namespace.as_str(), svc.as_str());
+                    c.kube_proxy.service_changed(&c.store, &sk, c.now);
+                    c.queues.push(Work::EndpointSlice(sk));
                 }
             }
         }

@@ -11,11 +11,13 @@ pub mod console;
 pub mod controllers;
 mod defaults;
 pub mod events;
+mod exec;
 mod informers;
 pub mod ipam;
 pub mod labels;
 pub mod machines;
 pub mod manifest;
+pub mod network;
 pub mod object_graph;
 pub mod registry;
 pub mod rng;
@@ -70,6 +72,8 @@ pub struct Cluster {
     kubelet: controllers::kubelet::State,
     machines: machines::Machines,
     registry: registry::Registry,
+    kube_proxy: network::kube_proxy::KubeProxy,
+    traffic: network::traffic::Traffic,
     recorder: Recorder,
     console: console::Session,
     log: Vec<LogLine>,
@@ -116,6 +120,8 @@ impl Cluster {
             kubelet: Default::default(),
             machines: Default::default(),
             registry: Default::default(),
+            kube_proxy: Default::default(),
+            traffic: Default::default(),
             recorder: Recorder::default(),
             console: Default::default(),
             log: Vec::new(),
@@ -152,6 +158,8 @@ impl Cluster {
             self.settle();
         }
         self.now = target;
+        let frozen = self.machines.earliest_partition();
+        self.kube_proxy.prune(self.now, frozen);
     }
 
     /// Moves time to the next scheduled event, if one is due within `limit`; returns whether one was.
@@ -192,6 +200,10 @@ impl Cluster {
     pub(crate) fn settle(&mut self) {
         let mut budget = MAX_RECONCILES_PER_INSTANT;
         while let Some(work) = self.queues.pop() {
+            if let Work::Traffic(id) = work {
+                self.traffic_tick(id);
+                continue;
+            }
             let ops = {
                 let ctx = Ctx {
                     store: &self.store,
@@ -280,11 +292,18 @@ impl Cluster {
             Some(requested)
         } else {
             let first = self.ipam.load_balancers.cidr.nth(1);
-            (0..254u32).map(|i| ipam::ip_string(first + i)).find(|ip| self.ipam.load_balancers.allocate_specific(ip).is_ok())
+            (0..254u32)
+                .map(|i| ipam::ip_string(first + i))
+                .find(|ip| self.ipam.load_balancers.allocate_specific(ip).is_ok())
         };
         let Some(ip) = ip else {
             let sref = controllers::reference(api::Kind::Service, &svc.metadata);
-            self.record(EventDraft::warning(sref, "service-controller", "SyncLoadBalancerFailed", "Error syncing load balancer: failed to ensure load balancer: the address pool is exhausted".into()));
+            self.record(EventDraft::warning(
+                sref,
+                "service-controller",
+                "SyncLoadBalancerFailed",
+                "Error syncing load balancer: failed to ensure load balancer: the address pool is exhausted".into(),
+            ));
             return;
         };
         let mut s = svc.clone();

@@ -59,6 +59,11 @@ impl Machines {
         self.by_node.contains_key(node)
     }
 
+    /// When the longest-running partition began: kube-proxy keeps rule versions from then on.
+    pub fn earliest_partition(&self) -> Option<SimTime> {
+        self.by_node.values().filter_map(|m| m.partitioned_since).min()
+    }
+
     /// Powers a machine off. Returns false if it already was.
     pub fn power_off(&mut self, node: &str, now: SimTime) -> bool {
         let m = self.by_node.entry(node.to_string()).or_default();

@@ -46,6 +46,10 @@ struct Indexes {
     slices_by_service: BTreeMap<ObjectKey, BTreeSet<String>>,
     /// node name → what the pods bound to it request (the scheduler's NodeInfo).
     requested: BTreeMap<String, Requested>,
+    /// pod IP → the pod that has it.
+    pods_by_ip: BTreeMap<String, ObjectKey>,
+    /// ClusterIP → the Service that has it.
+    services_by_ip: BTreeMap<String, ObjectKey>,
 }
 
 /// What the pods on a node request, as the scheduler counts it: every pod bound to the node that
@@ -148,6 +152,16 @@ impl Store {
     /// Pods bound to `node`.
     pub fn pods_on_node<'a>(&'a self, node: &str) -> impl Iterator<Item = &'a Pod> + 'a {
         self.idx.pods_by_node.get(node).into_iter().flatten().filter_map(move |k| self.pods.get(k))
+    }
+
+    /// The pod that has `ip`, if any live pod has it.
+    pub fn pod_by_ip(&self, ip: &str) -> Option<&Pod> {
+        self.idx.pods_by_ip.get(ip).and_then(|k| self.pods.get(k))
+    }
+
+    /// The Service whose ClusterIP is `ip`.
+    pub fn service_by_cluster_ip(&self, ip: &str) -> Option<&Service> {
+        self.idx.services_by_ip.get(ip).and_then(|k| self.services.get(k))
     }
 
     /// What the pods bound to `node` request.
@@ -280,6 +294,9 @@ impl Store {
             }
             remove_from(&mut self.idx.pods_by_node, &p.spec.node_name, &key);
             self.idx.unscheduled.remove(&key);
+            if !p.status.pod_ip.is_empty() && self.idx.pods_by_ip.get(&p.status.pod_ip) == Some(&key) {
+                self.idx.pods_by_ip.remove(&p.status.pod_ip);
+            }
             if !p.spec.node_name.is_empty() && !p.is_terminal() {
                 let r = self.idx.requested.entry(p.spec.node_name.clone()).or_default();
                 r.pods -= 1;
@@ -300,6 +317,9 @@ impl Store {
                     .or_default()
                     .insert(m.name.clone());
             }
+            if !p.status.pod_ip.is_empty() {
+                self.idx.pods_by_ip.insert(p.status.pod_ip.clone(), key.clone());
+            }
             if p.spec.node_name.is_empty() {
                 self.idx.unscheduled.insert(key);
             } else {
@@ -315,6 +335,17 @@ impl Store {
     }
 
     fn reindex_service(&mut self, old: Option<&Service>, new: Option<&Service>) {
+        if let Some(s) = old
+            && !s.spec.cluster_ip.is_empty()
+        {
+            self.idx.services_by_ip.remove(&s.spec.cluster_ip);
+        }
+        if let Some(s) = new
+            && !s.spec.cluster_ip.is_empty()
+            && s.spec.cluster_ip != "None"
+        {
+            self.idx.services_by_ip.insert(s.spec.cluster_ip.clone(), ObjectKey::of(&s.metadata));
+        }
         if let Some(s) = old {
             for (k, v) in &s.spec.selector {
                 let ik = (s.metadata.namespace.clone(), k.clone(), v.clone());

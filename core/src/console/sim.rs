@@ -5,6 +5,7 @@ use super::args::{Args, Flag, value};
 use crate::Cluster;
 use crate::api::{Kind, Node, ObjectKey, Pod};
 use crate::apiserver::ApiError;
+use crate::network::kube_proxy::Mode;
 use crate::time::SimDuration;
 
 const POD_FLAGS: &[Flag] = &[value("container", Some('c'))];
@@ -58,6 +59,95 @@ fn pod_fault(c: &mut Cluster, words: &[String], out: &mut Output) {
         }
     }
     c.queues.push(crate::controllers::Work::Kubelet(key));
+}
+
+fn fail(mut out: Output, msg: String) -> Output {
+    out.fail(msg);
+    out
+}
+
+const TRAFFIC_FLAGS: &[Flag] = &[value("rate", None)];
+
+/// `sim traffic FROM URL [--rate N/s]`, `sim traffic status`, `sim traffic stop [ID]`.
+fn traffic(c: &mut Cluster, words: &[String], out: &mut Output) {
+    match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["status"] => {
+            let mut rows = vec![
+                ["ID", "FROM", "URL", "RATE", "SENT", "ANSWERED", "REFUSED", "TIMED OUT", "OTHER", "BACKENDS"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>(),
+            ];
+            for g in c.traffic_generators() {
+                let n = |k: &str| g.outcomes.get(k).copied().unwrap_or(0);
+                let other = g.sent - n("answered") - n("refused") - n("timed out");
+                let backends: Vec<String> = g.backends.iter().map(|(b, n)| format!("{b}:{n}")).collect();
+                rows.push(vec![
+                    g.id.to_string(),
+                    g.from.clone(),
+                    g.url.clone(),
+                    format!("{}/s", g.per_second),
+                    g.sent.to_string(),
+                    n("answered").to_string(),
+                    n("refused").to_string(),
+                    n("timed out").to_string(),
+                    other.to_string(),
+                    if backends.is_empty() { "<none>".into() } else { backends.join(" ") },
+                ]);
+            }
+            if rows.len() == 1 {
+                out.outln("no traffic is running (sim traffic FROM URL [--rate N/s] starts some)");
+            } else {
+                out.out(super::output::table(&rows));
+            }
+        }
+        ["stop"] => {
+            let ids: Vec<u32> = c.traffic.generators.keys().copied().collect();
+            c.traffic.generators.clear();
+            out.outln(format!("stopped {} traffic generator{}", ids.len(), if ids.len() == 1 { "" } else { "s" }));
+        }
+        ["stop", id] => match id.parse::<u32>().ok().and_then(|i| c.traffic.generators.remove(&i)) {
+            Some(g) => out.outln(format!("traffic {} stopped after {} requests", g.id, g.sent)),
+            None => out.fail(format!("error: no traffic generator {id}")),
+        },
+        _ => {
+            let args = match Args::parse(words, TRAFFIC_FLAGS) {
+                Ok(a) => a,
+                Err(e) => return out.fail(format!("error: {e}")),
+            };
+            let [from, url] = args.positional.as_slice() else {
+                return out.fail("error: usage: sim traffic FROM_POD|deploy/NAME URL [--rate N/s] | sim traffic status | sim traffic stop [ID]");
+            };
+            let rate = match args.get("rate").map(|r| r.trim_end_matches("/s").parse::<u32>()) {
+                None => 2,
+                Some(Ok(r)) if (1..=crate::network::traffic::MAX_RATE).contains(&r) => r,
+                _ => {
+                    return out.fail(format!(
+                        "error: --rate must be between 1/s and {}/s",
+                        crate::network::traffic::MAX_RATE
+                    ));
+                }
+            };
+            if let Err(e) = crate::network::traffic::parse_url(url) {
+                return out.fail(format!("error: {e}"));
+            }
+            if c.traffic.generators.len() >= crate::network::traffic::MAX_GENERATORS {
+                return out.fail("error: too many traffic generators are running; stop one first");
+            }
+            let ns = args.get("namespace").map_or_else(|| c.console.namespace.clone(), str::to_string);
+            let exists = match from.strip_prefix("deploy/").or_else(|| from.strip_prefix("deployment/")) {
+                Some(d) => c.store.get::<crate::api::Deployment>(&ObjectKey::new(ns.as_str(), d)).is_some(),
+                None => c.store.get::<Pod>(&ObjectKey::new(ns.as_str(), from.as_str())).is_some(),
+            };
+            if !exists {
+                return out.fail(format!("error: no pod or deployment named {from} in namespace {ns}"));
+            }
+            let from = from.replacen("deployment/", "deploy/", 1);
+            let id = c.traffic.add(from.clone(), ns, url.clone(), rate);
+            c.timers.schedule(c.now, crate::controllers::Work::Traffic(id));
+            out.outln(format!("traffic {id}: {from} → {url} at {rate}/s"));
+        }
+    }
 }
 
 enum Fault {
@@ -150,6 +240,27 @@ pub fn run(c: &mut Cluster, words: &[String]) -> Output {
             Err(e) => out.fail(e.to_string()),
         },
         ["crash" | "unready" | "ready", "pod", ..] => pod_fault(c, words, &mut out),
+        ["traffic", ..] => traffic(c, &words[1..], &mut out),
+        ["proxy-mode", mode] => {
+            let m = match *mode {
+                "iptables" => Mode::Iptables,
+                "ipvs" => Mode::Ipvs,
+                other => return fail(out, format!("error: unknown proxy mode \"{other}\" (iptables or ipvs)")),
+            };
+            c.kube_proxy.mode = m;
+            let nodes: Vec<String> = c.store.list::<Node>(None).map(|n| n.metadata.name.clone()).collect();
+            for n in nodes {
+                c.sim_event(
+                    Kind::Node,
+                    &n,
+                    false,
+                    "ProxyModeChanged",
+                    format!("kube-proxy now runs in {} mode (sim proxy-mode)", m.name()),
+                );
+            }
+            out.outln(format!("kube-proxy mode: {}", m.name()));
+        }
+        ["proxy-mode"] => out.outln(format!("kube-proxy mode: {}", c.kube_proxy.mode.name())),
         ["registry", "deny", image] => {
             let key = c.registry.deny(image);
             out.outln(format!("registry: {key} can no longer be pulled"));

@@ -33,7 +33,12 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     if ctx.now < ready_at {
         let mut ops = vec![Op::WakeAt(ready_at, Work::LoadBalancer(key.clone()))];
         if ctx.now == created {
-            ops.push(Op::Event(EventDraft::normal(sref, COMPONENT, "EnsuringLoadBalancer", "Ensuring load balancer".into())));
+            ops.push(Op::Event(EventDraft::normal(
+                sref,
+                COMPONENT,
+                "EnsuringLoadBalancer",
+                "Ensuring load balancer".into(),
+            )));
         }
         return ops;
     }

@@ -1,0 +1,6 @@
+//! The cluster network: kube-proxy's per-node view of Services, CoreDNS, and requests travelling
+//! between them (traces, and the steady traffic generator).
+
+pub mod dns;
+pub mod kube_proxy;
+pub mod traffic;
