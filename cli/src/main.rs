@@ -5,6 +5,8 @@ use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod bench;
+
 use clap::{Parser, Subcommand};
 use podscape_core::{Cluster, Config, Files, Output};
 
@@ -28,6 +30,19 @@ enum Command {
         /// Start with only the nodes and the system services.
         #[arg(long)]
         empty: bool,
+    },
+    /// Measures a cluster of the given size and prints one JSON line: settle_ms (wall time from
+    /// applying the workload until every pod is Ready and every endpoint programmed), peak_rss_mb,
+    /// pod_delete_us (one pod deletion until endpoints and proxy tables are updated).
+    Bench {
+        #[arg(long, default_value_t = 3)]
+        nodes: usize,
+        #[arg(long, default_value_t = 100)]
+        pods: usize,
+        #[arg(long, default_value_t = 10)]
+        services: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// An interactive console: type lines, see answers.
     Shell {
@@ -87,7 +102,7 @@ fn main() -> ExitCode {
                 },
             };
             let files = DiskFiles { base };
-            let mut cluster = Cluster::new(Config { seed, empty });
+            let mut cluster = Cluster::new(Config { seed, empty, ..Config::default() });
             let mut failed = false;
             for line in text.lines() {
                 let out = cluster.run(line, &files);
@@ -96,9 +111,29 @@ fn main() -> ExitCode {
             }
             if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
         }
+        Command::Bench { nodes, pods, services, seed } => {
+            match bench::run(&bench::Size { nodes, pods, services, seed }) {
+                Ok(f) => {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "nodes": nodes, "pods": pods, "services": services,
+                            "settle_ms": f.settle_ms, "boot_ms": f.boot_ms,
+                            "peak_rss_mb": (f.peak_rss_mb * 10.0).round() / 10.0,
+                            "pod_delete_us": f.pod_delete_us, "sim_seconds": f.sim_seconds, "ready_pods": f.ready_pods,
+                        })
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("podscape bench: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::Shell { seed, empty } => {
             let files = DiskFiles { base: std::env::current_dir().unwrap_or_default() };
-            let mut cluster = Cluster::new(Config { seed, empty });
+            let mut cluster = Cluster::new(Config { seed, empty, ..Config::default() });
             let stdin = std::io::stdin();
             loop {
                 print!("{} $ ", cluster.now().rfc3339());

@@ -16,19 +16,18 @@ use crate::{Cluster, manifest};
 pub const SERVICE_CIDR: &str = "10.96.0.0/12";
 /// Where the (unseen) control plane's API server listens; the `kubernetes` Service's endpoint.
 const API_SERVER_IP: &str = "10.0.0.10";
-const DEFAULT_NODES: usize = 3;
 pub const KUBERNETES_VERSION: &str = "v1.34.2";
 
 const SYSTEM: &str = include_str!("bootstrap/system.yaml");
 const DEFAULT_CLUSTER: &str = include_str!("bootstrap/default-cluster.yaml");
 
-pub fn bootstrap(c: &mut Cluster, empty: bool) {
+pub fn bootstrap(c: &mut Cluster, empty: bool, nodes: usize) {
     c.now = SimTime(SimTime::SESSION_START.0 - SimDuration::seconds(30 * 60).0);
     for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
         let obj = Namespace { metadata: ObjectMeta { name: ns.into(), ..Default::default() }, ..Default::default() };
         c.api_create(obj.into_object()).expect("system namespace");
     }
-    for i in 1..=DEFAULT_NODES {
+    for i in 1..=nodes {
         c.add_node(&format!("node-{i}")).expect("default node");
     }
     kubernetes_service(c);
@@ -49,16 +48,18 @@ fn apply_builtin(c: &mut Cluster, text: &str) {
 }
 
 impl Cluster {
-    /// Adds a Ready worker node with the next pod CIDR (`10.244.N.0/24` for the N-th node).
+    /// Adds a Ready worker node with the next /24 of the pod network (`10.244.N.0/24` for the
+    /// N-th node by default).
     pub(crate) fn add_node(&mut self, name: &str) -> Result<(), crate::ApiError> {
         let n = self.ipam.next_node;
-        if n > 255 {
+        let net = self.ipam.pod_network;
+        if u64::from(n) >= net.size() / 256 {
             return Err(crate::ApiError {
                 reason: crate::Reason::Invalid,
-                message: "the pod network 10.244.0.0/16 has no /24 left for another node".into(),
+                message: format!("the pod network {net} has no /24 left for another node"),
             });
         }
-        let cidr = format!("10.244.{n}.0/24");
+        let cidr = format!("{}/24", crate::ipam::ip_string(net.nth(n * 256)));
         let node = node_object(name, n as usize, &cidr, self.now, &mut self.rng);
         self.api_create(node.into_object())?;
         self.ipam.next_node += 1;

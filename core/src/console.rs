@@ -185,11 +185,12 @@ sim verbs (simulated time moves only when a line moves it):
   sim advance DURATION     move time forward (30s, 2m, 1h30m)
   sim step                 move time to the next scheduled event
   sim time                 print the simulated time
+  sim hash                 print the event log's hash (same seed + same lines = same hash)
   sim fail node NAME       power a node's machine off: its containers die, its kubelet goes silent
   sim partition node NAME  cut a node off the network: it runs, but nothing reaches it
   sim recover node NAME    power it back on and reconnect it
   sim add node NAME        add a worker node
-  sim crash pod NAME [-c CONTAINER]   make a container exit with code 1 (it restarts with back-off)
+  sim crash pod NAME|-l SEL|--all [-c C]  make a container exit with code 1 (it restarts with back-off)
   sim unready pod NAME     force the pod's readiness to fail; sim ready pod NAME undoes it
   sim registry [list] | sim registry deny|allow IMAGE   what the image registry can serve
   sim traffic FROM_POD|deploy/NAME URL [--rate N/s]    steady requests (sim traffic status|stop [ID])

@@ -46,17 +46,22 @@ pub struct Config {
     pub seed: u64,
     /// Only the nodes and the system services, without the course's example workloads.
     pub empty: bool,
+    /// How many worker nodes (`node-1` …).
+    pub nodes: usize,
+    /// The cluster's pod network; node N gets its N-th /24 (`10.244.N.0/24` by default).
+    pub pod_cidr: String,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { seed: 1, empty: false }
+        Config { seed: 1, empty: false, nodes: 3, pod_cidr: "10.244.0.0/16".into() }
     }
 }
 
-/// A bound on the reconciles one instant may run: a controller that never settles is reported,
-/// not allowed to hang the page.
-const MAX_RECONCILES_PER_INSTANT: usize = 1_000_000;
+/// A bound on the reconciles one instant may run, per object in the store (plus a floor): a
+/// controller that never settles is reported, not allowed to hang the page.
+const RECONCILES_PER_OBJECT: usize = 64;
+const MIN_RECONCILES_PER_INSTANT: usize = 100_000;
 /// A bound on pending timers.
 const MAX_TIMERS: usize = 1_000_000;
 
@@ -83,7 +88,8 @@ pub struct Cluster {
 #[derive(Clone, Debug)]
 struct Ipam {
     pods: BTreeMap<String, PodCidrAllocator>,
-    /// The N of the next node's `10.244.N.0/24`.
+    /// The cluster's pod network, and the index of the next node's /24 in it.
+    pod_network: ipam::Cidr,
     next_node: u32,
     services: ServiceIpAllocator,
     node_ports: BTreeSet<i32>,
@@ -112,6 +118,9 @@ impl Cluster {
             queues: Queues::default(),
             ipam: Ipam {
                 pods: BTreeMap::new(),
+                pod_network: ipam::Cidr::parse(&config.pod_cidr)
+                    .filter(|c| c.prefix <= 24)
+                    .unwrap_or_else(|| ipam::Cidr::parse("10.244.0.0/16").expect("valid CIDR")),
                 next_node: 1,
                 services: ServiceIpAllocator::new(ipam::Cidr::parse(bootstrap::SERVICE_CIDR).expect("valid CIDR")),
                 node_ports: BTreeSet::new(),
@@ -127,7 +136,7 @@ impl Cluster {
             log: Vec::new(),
             seed: config.seed,
         };
-        bootstrap::bootstrap(&mut c, config.empty);
+        bootstrap::bootstrap(&mut c, config.empty, config.nodes);
         c
     }
 
@@ -198,7 +207,8 @@ impl Cluster {
 
     /// Runs controllers until no work is left at this instant.
     pub(crate) fn settle(&mut self) {
-        let mut budget = MAX_RECONCILES_PER_INSTANT;
+        let mut budget = MIN_RECONCILES_PER_INSTANT.max(self.store.size() * RECONCILES_PER_OBJECT);
+        let limit = budget;
         while let Some(work) = self.queues.pop() {
             if let Work::Traffic(id) = work {
                 self.traffic_tick(id);
@@ -221,7 +231,7 @@ impl Cluster {
                     Default::default(),
                     "podscape",
                     "ControllersDidNotSettle",
-                    format!("controllers were still busy after {MAX_RECONCILES_PER_INSTANT} reconciles at one instant; the rest waits"),
+                    format!("controllers were still busy after {limit} reconciles at one instant; the rest waits"),
                 ));
                 break;
             }

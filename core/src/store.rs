@@ -46,6 +46,8 @@ struct Indexes {
     slices_by_service: BTreeMap<ObjectKey, BTreeSet<String>>,
     /// node name → what the pods bound to it request (the scheduler's NodeInfo).
     requested: BTreeMap<String, Requested>,
+    /// Node names, sorted: the scheduler starts its walk anywhere in this list.
+    node_names: Vec<String>,
     /// pod IP → the pod that has it.
     pods_by_ip: BTreeMap<String, ObjectKey>,
     /// ClusterIP → the Service that has it.
@@ -83,7 +85,7 @@ macro_rules! stored {
 
 stored! {
     Namespace => namespaces;
-    Node => nodes;
+    Node => nodes, reindex_node;
     Service => services, reindex_service;
     Endpoints => endpoints;
     EndpointSlice => endpointslices, reindex_slice;
@@ -111,6 +113,24 @@ impl Store {
 
     pub fn count<T: Stored>(&self) -> usize {
         T::table(self).len()
+    }
+
+    /// How many objects the store holds, of every kind.
+    pub fn size(&self) -> usize {
+        self.namespaces.len()
+            + self.nodes.len()
+            + self.pods.len()
+            + self.services.len()
+            + self.endpoints.len()
+            + self.endpointslices.len()
+            + self.deployments.len()
+            + self.replicasets.len()
+            + self.events.len()
+    }
+
+    /// Node names in order, for walking the nodes from any starting point.
+    pub fn node_names(&self) -> &[String] {
+        &self.idx.node_names
     }
 
     /// Any object by kind and key, as a generic [`Object`].
@@ -331,6 +351,18 @@ impl Store {
                     r.memory_milli += p.request_milli("memory");
                 }
             }
+        }
+    }
+
+    fn reindex_node(&mut self, old: Option<&Node>, new: Option<&Node>) {
+        match (old, new) {
+            (Some(o), None) => self.idx.node_names.retain(|n| n != &o.metadata.name),
+            (None, Some(n)) => {
+                if let Err(i) = self.idx.node_names.binary_search(&n.metadata.name) {
+                    self.idx.node_names.insert(i, n.metadata.name.clone());
+                }
+            }
+            _ => {}
         }
     }
 

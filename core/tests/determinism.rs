@@ -14,7 +14,7 @@ const SCRIPT: &[&str] = &[
 ];
 
 fn run(seed: u64) -> (u64, String) {
-    let mut c = Cluster::new(Config { seed, empty: false });
+    let mut c = Cluster::new(Config { seed, ..Config::default() });
     for line in SCRIPT {
         c.run(line, &NoFiles);
     }
@@ -68,4 +68,22 @@ fn a_command_log_replays_to_the_same_event_log() {
     }
     assert_eq!(a.log()[0].files.get("web.yaml"), files.get("web.yaml"), "the file is inlined in the log");
     assert_eq!(a.event_log_hash(), b.event_log_hash());
+}
+
+/// The shared fixture's event log hash: the same natively and in WebAssembly (the page's build
+/// runs the same script in web/tests/determinism.rs). If the simulation changes on purpose, the
+/// hash file is updated from the value this test prints.
+#[test]
+fn the_fixture_log_hashes_to_the_recorded_value() {
+    let script = include_str!("../../tests/fixtures/determinism.txt");
+    let want = include_str!("../../tests/fixtures/determinism.hash").trim();
+    let mut c = Cluster::new(Config::default());
+    for line in script.lines() {
+        c.run(line, &NoFiles);
+    }
+    let got = format!("{:016x}", c.event_log_hash());
+    assert_eq!(
+        got, want,
+        "the fixture's event log changed; if that is intended, write {got} to tests/fixtures/determinism.hash"
+    );
 }

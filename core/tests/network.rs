@@ -165,7 +165,7 @@ fn a_service_without_endpoints_refuses() {
 fn kube_proxy_falls_back_to_serving_terminating_endpoints() {
     let backend = |ip: &str, ready: bool, serving: bool, terminating: bool| Backend {
         ip: ip.into(),
-        ports: [(String::new(), 8080)].into(),
+        ports: std::sync::Arc::new([(String::new(), 8080)].into()),
         ready,
         serving,
         terminating,

@@ -1,40 +1,58 @@
 //! Simulator verbs: what kubectl cannot do, because it is the world rather than the cluster.
 
 use super::Output;
-use super::args::{Args, Flag, value};
+use super::args::{Args, Flag, boolean, value};
 use crate::Cluster;
 use crate::api::{Kind, Node, ObjectKey, Pod};
 use crate::apiserver::ApiError;
 use crate::network::kube_proxy::Mode;
 use crate::time::SimDuration;
 
-const POD_FLAGS: &[Flag] = &[value("container", Some('c'))];
+const POD_FLAGS: &[Flag] = &[value("container", Some('c')), value("selector", Some('l')), boolean("all", None)];
 
-/// `sim crash pod NAME [-c CONTAINER]`, `sim unready pod NAME`, `sim ready pod NAME`.
+/// `sim crash pod NAME|-l SELECTOR|--all [-c CONTAINER]`, `sim unready|ready pod …`.
 fn pod_fault(c: &mut Cluster, words: &[String], out: &mut Output) {
     let verb = words[0].clone();
     let args = match Args::parse(&words[2..], POD_FLAGS) {
         Ok(a) => a,
         Err(e) => return out.fail(format!("error: {e}")),
     };
-    let [name] = args.positional.as_slice() else {
-        return out.fail(format!(
-            "error: usage: sim {verb} pod NAME{}",
-            if verb == "crash" { " [-c CONTAINER]" } else { "" }
-        ));
-    };
     let ns = args.get("namespace").map_or_else(|| c.console.namespace.clone(), str::to_string);
-    let key = ObjectKey::new(ns.as_str(), name.as_str());
-    let Some(pod) = c.store.get::<Pod>(&key) else {
-        return out.fail(ApiError::not_found(Kind::Pod, name).to_string());
+    let keys: Vec<ObjectKey> = match (args.positional.as_slice(), args.get("selector"), args.flag("all")) {
+        ([name], None, false) => vec![ObjectKey::new(ns.as_str(), name.as_str())],
+        ([], Some(sel), false) => match crate::labels::Selector::parse(sel) {
+            Ok(s) => c.store.pods_matching(&ns, &s).iter().map(|p| ObjectKey::of(&p.metadata)).collect(),
+            Err(e) => return out.fail(format!("error: unable to parse requirement: {e}")),
+        },
+        ([], None, true) => c.store.list::<Pod>(Some(&ns)).map(|p| ObjectKey::of(&p.metadata)).collect(),
+        _ => {
+            return out.fail(format!(
+                "error: usage: sim {verb} pod NAME|-l SELECTOR|--all{}",
+                if verb == "crash" { " [-c CONTAINER]" } else { "" }
+            ));
+        }
+    };
+    if keys.is_empty() {
+        out.errln(format!("No resources found in {ns} namespace."));
+        return;
+    }
+    for key in keys {
+        one_pod_fault(c, &verb, &key, args.get("container"), out);
+    }
+}
+
+fn one_pod_fault(c: &mut Cluster, verb: &str, key: &ObjectKey, container: Option<&str>, out: &mut Output) {
+    let name = key.name.clone();
+    let Some(pod) = c.store.get::<Pod>(key) else {
+        return out.fail(ApiError::not_found(Kind::Pod, &name).to_string());
     };
     let uid = pod.metadata.uid.clone();
-    match verb.as_str() {
-        "crash" => match c.kubelet.crash(&uid, args.get("container")) {
+    match verb {
+        "crash" => match c.kubelet.crash(&uid, container) {
             Ok(names) => {
                 for n in &names {
                     c.pod_event(
-                        &key,
+                        key,
                         true,
                         "SimulatedCrash",
                         format!("Container {n} crashed (sim crash pod): exit code 1"),
@@ -50,15 +68,15 @@ fn pod_fault(c: &mut Cluster, words: &[String], out: &mut Output) {
                 return out.fail(format!("error: pod/{name} has not started yet"));
             }
             if unready {
-                c.pod_event(&key, true, "SimulatedUnready", "Readiness forced to fail (sim unready pod)".into());
+                c.pod_event(key, true, "SimulatedUnready", "Readiness forced to fail (sim unready pod)".into());
                 out.outln(format!("pod/{name}: readiness forced to fail until `sim ready pod {name}`"));
             } else {
-                c.pod_event(&key, false, "SimulatedReady", "Readiness follows its probes again (sim ready pod)".into());
+                c.pod_event(key, false, "SimulatedReady", "Readiness follows its probes again (sim ready pod)".into());
                 out.outln(format!("pod/{name}: readiness follows its probes again"));
             }
         }
     }
-    c.queues.push(crate::controllers::Work::Kubelet(key));
+    c.queues.push(crate::controllers::Work::Kubelet(key.clone()));
 }
 
 fn fail(mut out: Output, msg: String) -> Output {
@@ -223,6 +241,7 @@ pub fn run(c: &mut Cluster, words: &[String]) -> Output {
             }
         }
         ["time"] => out.outln(c.now().rfc3339()),
+        ["hash"] => out.outln(format!("{:016x}", c.event_log_hash())),
         ["fail", "node", name] => node_fault(c, name, Fault::PowerOff, &mut out),
         ["partition", "node", name] => node_fault(c, name, Fault::Partition, &mut out),
         ["recover", "node", name] => node_fault(c, name, Fault::Recover, &mut out),

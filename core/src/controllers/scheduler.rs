@@ -17,18 +17,22 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     if !pod.spec.node_name.is_empty() || pod.metadata.is_terminating() || pod.is_terminal() {
         return Vec::new();
     }
-    let nodes: Vec<&Node> = ctx.store.list::<Node>(None).collect();
+    let names = ctx.store.node_names();
     let mut rejections: BTreeMap<String, usize> = BTreeMap::new();
     // Like the real scheduler, start at a varying node and stop once enough feasible nodes are
     // found, so a large cluster does not cost a full scan per pod.
-    let want = feasible_nodes_to_find(nodes.len());
-    let start = if nodes.is_empty() { 0 } else { jitter(&pod.metadata.uid, "start", nodes.len() as u32) as usize };
+    let want = feasible_nodes_to_find(names.len());
+    let start = if names.is_empty() { 0 } else { jitter(&pod.metadata.uid, "start", names.len() as u32) as usize };
     let mut feasible: Vec<&Node> = Vec::new();
-    for i in 0..nodes.len() {
+    let mut looked = 0;
+    for i in 0..names.len() {
         if feasible.len() >= want {
             break;
         }
-        let n = nodes[(start + i) % nodes.len()];
+        let Some(n) = ctx.store.get::<Node>(&ObjectKey::cluster(names[(start + i) % names.len()].as_str())) else {
+            continue;
+        };
+        looked += 1;
         let reasons = why_not(ctx, pod, n);
         if reasons.is_empty() {
             feasible.push(n);
@@ -40,15 +44,15 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     let pref = reference(Kind::Pod, &pod.metadata);
 
     let Some(node) = pick(ctx, pod, &feasible) else {
-        let mut message = format!("0/{} nodes are available", nodes.len());
+        let total = names.len().max(looked);
+        let mut message = format!("0/{total} nodes are available",);
         if !rejections.is_empty() {
             let parts: Vec<String> = rejections.iter().map(|(r, n)| format!("{n} {r}")).collect();
             message.push_str(": ");
             message.push_str(&parts.join(", "));
         }
         message.push_str(&format!(
-            ". preemption: 0/{n} nodes are available: {n} Preemption is not helpful for scheduling.",
-            n = nodes.len()
+            ". preemption: 0/{total} nodes are available: {total} Preemption is not helpful for scheduling."
         ));
         let already = condition(&pod.status.conditions, "PodScheduled")
             .is_some_and(|c| c.status == "False" && c.message == message);

@@ -65,8 +65,8 @@ pub struct PortRule {
 #[derive(Clone, PartialEq, Debug)]
 pub struct Backend {
     pub ip: String,
-    /// Service port name → the endpoint's port for it.
-    pub ports: BTreeMap<String, i32>,
+    /// Service port name → the endpoint's port for it (shared by a slice's endpoints).
+    pub ports: Arc<BTreeMap<String, i32>>,
     pub ready: bool,
     pub serving: bool,
     pub terminating: bool,
@@ -77,7 +77,6 @@ pub struct Backend {
 #[derive(Clone, Debug)]
 struct Version {
     at: SimTime,
-    seq: u64,
     table: Option<Arc<ServiceTable>>,
 }
 
@@ -100,7 +99,6 @@ pub struct Choice {
 pub struct KubeProxy {
     pub mode: Mode,
     versions: BTreeMap<ObjectKey, VecDeque<Version>>,
-    seq: u64,
     round_robin: BTreeMap<(String, ObjectKey, i32), usize>,
     affinity: BTreeMap<(ObjectKey, String), (String, SimTime)>,
 }
@@ -113,8 +111,11 @@ impl KubeProxy {
         if history.back().map(|v| &v.table) == Some(&table) {
             return;
         }
-        self.seq += 1;
-        history.push_back(Version { at: now, seq: self.seq, table });
+        // Two changes at one instant are programmed together: only the later one is kept.
+        if history.back().is_some_and(|v| v.at == now) {
+            history.pop_back();
+        }
+        history.push_back(Version { at: now, table });
         // Older versions matter only to nodes still catching up, or cut off before them.
         while history.len() > MAX_VERSIONS {
             history.pop_front();
@@ -147,7 +148,7 @@ impl KubeProxy {
     ) -> Option<Arc<ServiceTable>> {
         let history = self.versions.get(key)?;
         let horizon = frozen.map_or(now, |f| f.min(now));
-        history.iter().rev().find(|v| v.at + sync_delay(node, v.seq) <= horizon).and_then(|v| v.table.clone())
+        history.iter().rev().find(|v| v.at + sync_delay(node, v.at) <= horizon).and_then(|v| v.table.clone())
     }
 
     /// Picks a backend on `node` for a connection from `client_ip` to the Service's `port`
@@ -225,10 +226,11 @@ impl KubeProxy {
     }
 }
 
-/// A node's delay in programming a version: 200 ms to 1.5 s, fixed per (node, version).
-fn sync_delay(node: &str, seq: u64) -> SimDuration {
+/// A node's delay in programming a change made at `at`: 200 ms to 1.5 s, fixed per (node,
+/// instant), so every change of one instant lands on a node together.
+fn sync_delay(node: &str, at: SimTime) -> SimDuration {
     let mut bytes = node.as_bytes().to_vec();
-    bytes.extend_from_slice(&seq.to_le_bytes());
+    bytes.extend_from_slice(&at.0.to_le_bytes());
     let span = (MAX_SYNC_DELAY.0 - MIN_SYNC_DELAY) as u32;
     SimDuration(MIN_SYNC_DELAY + i64::from(fnv32a(&bytes) % span))
 }
@@ -245,8 +247,9 @@ pub fn table_for(store: &Store, svc: &Service) -> Option<ServiceTable> {
         if slice.metadata.labels.get(LABEL_SERVICE_NAME) != Some(&svc.metadata.name) {
             continue;
         }
-        let ports: BTreeMap<String, i32> =
-            slice.ports.iter().flatten().filter_map(|p| Some((p.name.clone().unwrap_or_default(), p.port?))).collect();
+        let ports: Arc<BTreeMap<String, i32>> = Arc::new(
+            slice.ports.iter().flatten().filter_map(|p| Some((p.name.clone().unwrap_or_default(), p.port?))).collect(),
+        );
         for e in slice.endpoints.iter().flatten() {
             let Some(ip) = e.addresses.first() else { continue };
             backends.push(Backend {

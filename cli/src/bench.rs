@@ -1,0 +1,121 @@
+//! `podscape bench`: the cost of a cluster of a given size, as one JSON line. The workload is
+//! S Services, each in front of one Deployment of P/S replicas, spread over N nodes.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use podscape_core::api::{Deployment, Pod};
+use podscape_core::{Cluster, Config, SimDuration};
+
+pub struct Size {
+    pub nodes: usize,
+    pub pods: usize,
+    pub services: usize,
+    pub seed: u64,
+}
+
+/// The JSON line's fields.
+pub struct Figures {
+    pub settle_ms: u128,
+    pub boot_ms: u128,
+    pub peak_rss_mb: f64,
+    pub pod_delete_us: u128,
+    pub sim_seconds: i64,
+    pub ready_pods: usize,
+}
+
+fn manifest(size: &Size) -> String {
+    let mut items = Vec::new();
+    let s = size.services.max(1);
+    for i in 0..s {
+        // Spread the pods as evenly as the division allows.
+        let replicas = size.pods / s + usize::from(i < size.pods % s);
+        let name = format!("app-{i}");
+        items.push(serde_json::json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": {"app": name}},
+                "template": {
+                    "metadata": {"labels": {"app": name}},
+                    "spec": {"containers": [{"name": "web", "image": "nginx:1.27", "ports": [{"containerPort": 80}]}]}
+                }
+            }
+        }));
+        items.push(serde_json::json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": name},
+            "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 80}]}
+        }));
+    }
+    serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}).to_string()
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn all_available(c: &Cluster) -> bool {
+    c.store().list::<Deployment>(Some("default")).all(|d| d.status.available_replicas == d.spec.replicas.unwrap_or(1))
+}
+
+pub fn run(size: &Size) -> Result<Figures, String> {
+    let pod_cidr = if size.nodes > 250 { "10.128.0.0/9" } else { "10.244.0.0/16" };
+    let t0 = Instant::now();
+    let mut c = Cluster::new(Config { seed: size.seed, empty: true, nodes: size.nodes, pod_cidr: pod_cidr.into() });
+    let boot_ms = t0.elapsed().as_millis();
+    let mut files = BTreeMap::new();
+    files.insert("bench.json".to_string(), manifest(size));
+    let start_sim = c.now();
+
+    let t1 = Instant::now();
+    let out = c.run("kubectl apply -f bench.json", &files);
+    if !out.ok() {
+        return Err(format!("apply failed: {}", out.stderr.lines().next().unwrap_or("")));
+    }
+    let mut waited = 0;
+    while !all_available(&c) {
+        c.advance(SimDuration::seconds(5));
+        waited += 5;
+        if waited > 3600 {
+            return Err("the workload did not become ready within an hour of simulated time".into());
+        }
+    }
+    // Every node's kube-proxy has programmed the last change once its sync delay has passed.
+    c.advance(podscape_core::network::kube_proxy::MAX_SYNC_DELAY);
+    let settle_ms = t1.elapsed().as_millis();
+    let ready_pods = c.store().list::<Pod>(Some("default")).filter(|p| p.is_ready()).count();
+
+    // One pod deletion: the API write, the ReplicaSet's replacement, the EndpointSlice update and a
+    // new kube-proxy version, which every node programs without a per-node copy.
+    let victims: Vec<String> = c
+        .store()
+        .list::<Pod>(Some("default"))
+        .step_by((size.pods / 21).max(1))
+        .take(21)
+        .map(|p| p.metadata.name.clone())
+        .collect();
+    let mut costs: Vec<u128> = victims
+        .iter()
+        .map(|name| {
+            let t = Instant::now();
+            c.run(&format!("kubectl delete pod {name} --wait=false"), &podscape_core::NoFiles);
+            t.elapsed().as_micros()
+        })
+        .collect();
+    costs.sort();
+    let pod_delete_us = costs.get(costs.len() / 2).copied().unwrap_or(0);
+    Ok(Figures {
+        settle_ms,
+        boot_ms,
+        peak_rss_mb: peak_rss_mb(),
+        pod_delete_us,
+        sim_seconds: (c.now() - start_sim).as_secs(),
+        ready_pods,
+    })
+}

@@ -1,0 +1,181 @@
+//! Seeded property tests over random command sequences: after every step, each EndpointSlice
+//! lists exactly the pods it should with the right conditions, live pod IPs and ClusterIPs are
+//! unique, nothing panics, and the command log replays to the same event log.
+
+use proptest::prelude::*;
+
+use podscape_core::api::discovery::{LABEL_MANAGED_BY, LABEL_SERVICE_NAME};
+use podscape_core::api::{EndpointSlice, ObjectKey, Pod, Service};
+use podscape_core::labels::Selector;
+use podscape_core::{Cluster, Config, NoFiles};
+
+/// A step, with indices resolved against the cluster when it runs (so steps stay meaningful as
+/// pods come and go).
+#[derive(Clone, Debug)]
+enum Step {
+    DeletePod(usize, bool),
+    Scale(&'static str, u8),
+    Advance(u16),
+    FailNode(u8),
+    PartitionNode(u8),
+    RecoverNode(u8),
+    Crash(usize),
+    Unready(usize),
+    Ready(usize),
+    Expose(u8),
+    DeleteService(u8),
+    Cordon(u8, bool),
+    SetImage(&'static str),
+    Rollback,
+    Garbage(String),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (any::<usize>(), any::<bool>()).prop_map(|(i, w)| Step::DeletePod(i, w)),
+        (prop::sample::select(vec!["backend", "frontend"]), 0u8..7).prop_map(|(d, n)| Step::Scale(d, n)),
+        (0u16..90).prop_map(Step::Advance),
+        (0u16..2000).prop_map(Step::Advance),
+        (1u8..4).prop_map(Step::FailNode),
+        (1u8..4).prop_map(Step::PartitionNode),
+        (1u8..4).prop_map(Step::RecoverNode),
+        any::<usize>().prop_map(Step::Crash),
+        any::<usize>().prop_map(Step::Unready),
+        any::<usize>().prop_map(Step::Ready),
+        (0u8..3).prop_map(Step::Expose),
+        (0u8..3).prop_map(Step::DeleteService),
+        (1u8..4, any::<bool>()).prop_map(|(n, on)| Step::Cordon(n, on)),
+        prop::sample::select(vec!["nginx:1.27", "nginx:1.28", "ngnix"]).prop_map(Step::SetImage),
+        Just(Step::Rollback),
+        "[ -~]{0,40}".prop_map(Step::Garbage),
+        prop::sample::select(vec![
+            "kubectl get pods -o yaml",
+            "kubectl get all -A -o wide",
+            "kubectl get endpointslices -o json",
+            "kubectl get svc -o jsonpath={.items[*].spec.clusterIP}",
+            "kubectl get pods -l 'app in (backend,frontend),tier notin (x)'",
+            "kubectl get events",
+            "kubectl drain node-1 --force",
+            "kubectl rollout status deployment/backend --timeout=20s",
+            "sim step",
+            "kubectl delete deployment frontend",
+        ])
+        .prop_map(|s| Step::Garbage(s.to_string())),
+    ]
+}
+
+fn line(c: &Cluster, s: &Step) -> String {
+    let pods: Vec<String> = c.store().list::<Pod>(Some("default")).map(|p| p.metadata.name.clone()).collect();
+    let pod = |i: usize| pods.get(i % pods.len().max(1)).cloned().unwrap_or_else(|| "none".into());
+    match s {
+        Step::DeletePod(i, wait) => {
+            format!("kubectl delete pod {}{}", pod(*i), if *wait { "" } else { " --wait=false" })
+        }
+        Step::Scale(d, n) => format!("kubectl scale deployment {d} --replicas={n}"),
+        Step::Advance(ms) => format!("sim advance {}ms", u32::from(*ms) * 50),
+        Step::FailNode(n) => format!("sim fail node node-{n}"),
+        Step::PartitionNode(n) => format!("sim partition node node-{n}"),
+        Step::RecoverNode(n) => format!("sim recover node node-{n}"),
+        Step::Crash(i) => format!("sim crash pod {}", pod(*i)),
+        Step::Unready(i) => format!("sim unready pod {}", pod(*i)),
+        Step::Ready(i) => format!("sim ready pod {}", pod(*i)),
+        Step::Expose(n) => format!("kubectl expose deployment frontend --port=80 --name=svc-{n}"),
+        Step::DeleteService(n) => format!("kubectl delete service svc-{n}"),
+        Step::Cordon(n, on) => format!("kubectl {} node-{n}", if *on { "cordon" } else { "uncordon" }),
+        Step::SetImage(img) => format!("kubectl set image deployment/frontend frontend={img}"),
+        Step::Rollback => "kubectl rollout undo deployment/frontend".into(),
+        Step::Garbage(g) => g.clone(),
+    }
+}
+
+/// The EndpointSlice controller's contract: for every Service with a selector, its managed slices
+/// list exactly the matching pods that have an IP and are not finished, once each, with
+/// ready = Ready and not terminating, serving = Ready, terminating = being deleted.
+fn check_endpoints(c: &Cluster) -> Result<(), String> {
+    for svc in c.store().list::<Service>(None) {
+        if svc.spec.selector.is_empty() {
+            continue;
+        }
+        let key = ObjectKey::of(&svc.metadata);
+        let sel = Selector::from_map(&svc.spec.selector);
+        let mut want: Vec<(String, bool, bool, bool)> = c
+            .store()
+            .pods_matching(&svc.metadata.namespace, &sel)
+            .into_iter()
+            .filter(|p| !p.status.pod_ip.is_empty() && !p.is_terminal())
+            .map(|p| {
+                let term = p.metadata.deletion_timestamp.is_some();
+                (p.status.pod_ip.clone(), p.is_ready() && !term, p.is_ready(), term)
+            })
+            .collect();
+        want.sort();
+        let slices: Vec<&EndpointSlice> = c
+            .store()
+            .slices_for_service(&key)
+            .into_iter()
+            .filter(|s| s.metadata.labels.contains_key(LABEL_MANAGED_BY))
+            .collect();
+        if slices.is_empty() {
+            return Err(format!("service {key} has no slice (not even the placeholder)"));
+        }
+        let mut got: Vec<(String, bool, bool, bool)> = slices
+            .iter()
+            .flat_map(|s| s.endpoints.iter().flatten())
+            .map(|e| (e.addresses[0].clone(), e.is_ready(), e.is_serving(), e.is_terminating()))
+            .collect();
+        got.sort();
+        if got != want {
+            return Err(format!("service {key}: slices list {got:?}, pods say {want:?}"));
+        }
+        if slices.iter().any(|s| s.metadata.labels.get(LABEL_SERVICE_NAME) != Some(&svc.metadata.name)) {
+            return Err(format!("service {key}: a slice without its service-name label"));
+        }
+    }
+    Ok(())
+}
+
+fn check_unique_addresses(c: &Cluster) -> Result<(), String> {
+    let mut ips: Vec<&str> =
+        c.store().list::<Pod>(None).map(|p| p.status.pod_ip.as_str()).filter(|ip| !ip.is_empty()).collect();
+    ips.sort();
+    if let Some(w) = ips.windows(2).find(|w| w[0] == w[1]) {
+        return Err(format!("pod IP {} is held by two live pods", w[0]));
+    }
+    let mut cips: Vec<&str> = c
+        .store()
+        .list::<Service>(None)
+        .map(|s| s.spec.cluster_ip.as_str())
+        .filter(|ip| !ip.is_empty() && *ip != "None")
+        .collect();
+    cips.sort();
+    if let Some(w) = cips.windows(2).find(|w| w[0] == w[1]) {
+        return Err(format!("ClusterIP {} is held by two services", w[0]));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+    #[test]
+    fn invariants_hold_after_every_step(seed in 1u64..1000, steps in prop::collection::vec(step(), 1..40)) {
+        let mut c = Cluster::new(Config { seed, ..Config::default() });
+        for s in &steps {
+            let l = line(&c, s);
+            let _ = c.run(&l, &NoFiles);
+            if let Err(e) = check_endpoints(&c) {
+                prop_assert!(false, "after `{}`: {}", l, e);
+            }
+            if let Err(e) = check_unique_addresses(&c) {
+                prop_assert!(false, "after `{}`: {}", l, e);
+            }
+        }
+        // The command log replays to the same cluster.
+        let mut replay = Cluster::new(Config { seed, ..Config::default() });
+        for entry in c.log().to_vec() {
+            replay.run(&entry.line, &entry.files);
+        }
+        prop_assert_eq!(replay.event_log_hash(), c.event_log_hash());
+        prop_assert_eq!(replay.now(), c.now());
+    }
+}
