@@ -140,6 +140,9 @@ impl Cluster {
         if !errs.is_empty() {
             return Err(ApiError::invalid(kind, &key.name, &errs));
         }
+        if let (Object::Service(before), Object::Service(after)) = (&old, &mut obj) {
+            self.reallocate_node_ports(before, after)?;
+        }
         let om = old.meta().clone();
         let spec_changed = match (&old, &obj) {
             (Object::Deployment(a), Object::Deployment(b)) => a.spec != b.spec,
@@ -278,6 +281,63 @@ impl Cluster {
 
     fn remove_typed<T: Stored>(&mut self, key: &ObjectKey) -> Option<Object> {
         self.store.remove::<T>(key).map(Resource::into_object)
+    }
+
+    /// A Service changed: node ports it no longer has are released, new ones allocated (a
+    /// ClusterIP Service turned NodePort gets its ports; the reverse gives them back).
+    fn reallocate_node_ports(&mut self, before: &Service, after: &mut Service) -> Result<(), ApiError> {
+        let held: Vec<i32> = before.spec.ports.iter().filter_map(|p| p.node_port).collect();
+        let wants = matches!(after.type_or_default(), "NodePort" | "LoadBalancer");
+        if !wants {
+            for p in &mut after.spec.ports {
+                p.node_port = None;
+            }
+        }
+        let keep: Vec<i32> = after.spec.ports.iter().filter_map(|p| p.node_port).collect();
+        for np in &held {
+            if !keep.contains(np) {
+                self.ipam.node_ports.remove(np);
+            }
+        }
+        if !wants {
+            return Ok(());
+        }
+        let name = after.metadata.name.clone();
+        for i in 0..after.spec.ports.len() {
+            match after.spec.ports[i].node_port {
+                Some(np) if held.contains(&np) => {}
+                Some(np) => {
+                    if !(30000..=32767).contains(&np) || !self.ipam.node_ports.insert(np) {
+                        return Err(ApiError::invalid(
+                            Kind::Service,
+                            &name,
+                            &[FieldError::invalid(
+                                format!("spec.ports[{i}].nodePort"),
+                                np,
+                                "provided port is already allocated",
+                            )],
+                        ));
+                    }
+                }
+                None => {
+                    let start = 30000 + self.rng.below(2768) as i32;
+                    let free = (0..2768)
+                        .map(|k| 30000 + (start - 30000 + k) % 2768)
+                        .find(|p| !self.ipam.node_ports.contains(p));
+                    let Some(p) = free else {
+                        return Err(ApiError {
+                            reason: Reason::Invalid,
+                            message: format!(
+                                "Service \"{name}\" is invalid: spec.ports[{i}].nodePort: Internal error: failed to allocate a nodePort: range is full"
+                            ),
+                        });
+                    };
+                    self.ipam.node_ports.insert(p);
+                    after.spec.ports[i].node_port = Some(p);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// ClusterIP and NodePort allocation for a new Service.

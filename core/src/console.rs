@@ -195,6 +195,7 @@ sim verbs (simulated time moves only when a line moves it):
   sim registry [list] | sim registry deny|allow IMAGE   what the image registry can serve
   sim traffic FROM_POD|deploy/NAME URL [--rate N/s]    steady requests (sim traffic status|stop [ID])
   sim proxy-mode iptables|ipvs   how kube-proxy picks a backend (random, or round robin)
+  sim request POD|POD_IP|node/NAME|outside URL   one request, with its trace (NodePort, LB IP from outside)
 
 Lines are split as a shell splits words; # starts a comment.
 ";

@@ -164,7 +164,5 @@ pub fn reconcile(ctx: &Ctx, work: &Work) -> Vec<Op> {
 /// A deterministic per-object number in `0..n`, from the object's uid: how reconcilers vary
 /// delays and break ties without drawing from the cluster's random stream.
 pub fn jitter(uid: &crate::api::Uid, salt: &str, n: u32) -> u32 {
-    let mut bytes = uid.as_str().as_bytes().to_vec();
-    bytes.extend_from_slice(salt.as_bytes());
-    crate::rng::fnv32a(&bytes) % n.max(1)
+    crate::rng::fnv32a_more(crate::rng::fnv32a(uid.as_str().as_bytes()), salt.as_bytes()) % n.max(1)
 }

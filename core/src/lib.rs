@@ -397,7 +397,7 @@ impl Cluster {
     }
 
     /// Records an event and writes its Event object.
-    fn record(&mut self, draft: EventDraft) {
+    pub(crate) fn record(&mut self, draft: EventDraft) {
         let store = &self.store;
         let writes = self.recorder.record(draft, self.now, |k| store.get::<api::Event>(k).cloned());
         for w in writes {

@@ -53,7 +53,11 @@ impl SimRng {
 /// FNV-1a, 32 bits: the hash Kubernetes uses for `pod-template-hash` (`hash/fnv.New32a`). The
 /// `fnv` crate offers only the 64-bit variant, and the whole algorithm is these few lines.
 pub fn fnv32a(bytes: &[u8]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
+    fnv32a_more(0x811c_9dc5, bytes)
+}
+
+/// Continues an FNV-1a hash with more bytes, as if they had been appended.
+pub fn fnv32a_more(mut h: u32, bytes: &[u8]) -> u32 {
     for b in bytes {
         h ^= u32::from(*b);
         h = h.wrapping_mul(0x0100_0193);

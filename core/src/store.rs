@@ -48,6 +48,8 @@ struct Indexes {
     requested: BTreeMap<String, Requested>,
     /// Node names, sorted: the scheduler starts its walk anywhere in this list.
     node_names: Vec<String>,
+    /// node name → its allocatable resources, parsed.
+    allocatable: BTreeMap<String, Requested>,
     /// pod IP → the pod that has it.
     pods_by_ip: BTreeMap<String, ObjectKey>,
     /// ClusterIP → the Service that has it.
@@ -131,6 +133,25 @@ impl Store {
     /// Node names in order, for walking the nodes from any starting point.
     pub fn node_names(&self) -> &[String] {
         &self.idx.node_names
+    }
+
+    /// Every node, starting at the `start`-th (in name order) and wrapping around.
+    pub fn nodes_from(&self, start: usize) -> impl Iterator<Item = &Node> {
+        let names = &self.idx.node_names;
+        let split = names.get(start % names.len().max(1)).map(|n| ObjectKey::cluster(n.as_str()));
+        let (tail, head): (Box<dyn Iterator<Item = &Node>>, Box<dyn Iterator<Item = &Node>>) = match split {
+            Some(k) => (
+                Box::new(self.nodes.range(k.clone()..).map(|(_, n)| n)),
+                Box::new(self.nodes.range(..k).map(|(_, n)| n)),
+            ),
+            None => (Box::new(std::iter::empty()), Box::new(std::iter::empty())),
+        };
+        tail.chain(head)
+    }
+
+    /// What a node can hold (its allocatable pods, CPU and memory), read once per node change.
+    pub fn allocatable(&self, node: &str) -> Requested {
+        self.idx.allocatable.get(node).copied().unwrap_or_default()
     }
 
     /// Any object by kind and key, as a generic [`Object`].
@@ -355,6 +376,20 @@ impl Store {
     }
 
     fn reindex_node(&mut self, old: Option<&Node>, new: Option<&Node>) {
+        if let Some(o) = old {
+            self.idx.allocatable.remove(&o.metadata.name);
+        }
+        if let Some(n) = new {
+            let q = |r: &str| n.status.allocatable.get(r).and_then(|v| crate::api::quantity::parse_milli(v));
+            self.idx.allocatable.insert(
+                n.metadata.name.clone(),
+                Requested {
+                    pods: q("pods").map_or(usize::MAX, |m| (m / 1000) as usize),
+                    cpu_milli: q("cpu").unwrap_or(i128::MAX),
+                    memory_milli: q("memory").unwrap_or(i128::MAX),
+                },
+            );
+        }
         match (old, new) {
             (Some(o), None) => self.idx.node_names.retain(|n| n != &o.metadata.name),
             (None, Some(n)) => {

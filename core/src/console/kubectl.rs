@@ -652,7 +652,8 @@ fn merge_for_apply(current: &Object, mut desired: Object) -> Result<Option<Objec
             }
             d.spec.cluster_ip = cur.spec.cluster_ip.clone();
             d.spec.cluster_ips = cur.spec.cluster_ips.clone();
-            for p in &mut d.spec.ports {
+            let wants_node_ports = matches!(d.type_or_default(), "NodePort" | "LoadBalancer");
+            for p in d.spec.ports.iter_mut().filter(|_| wants_node_ports) {
                 if p.node_port.is_none() {
                     p.node_port = cur
                         .spec

@@ -79,9 +79,51 @@ fn one_pod_fault(c: &mut Cluster, verb: &str, key: &ObjectKey, container: Option
     c.queues.push(crate::controllers::Work::Kubelet(key.clone()));
 }
 
+/// Traffic Events are recorded on the source: its Deployment, or its pod.
+fn traffic_event(c: &mut Cluster, ns: &str, from: &str, reason: &str, message: String) {
+    match from.strip_prefix("deploy/") {
+        Some(d) => {
+            if let Some(dep) = c.store.get::<crate::api::Deployment>(&ObjectKey::new(ns, d)) {
+                let r = crate::controllers::reference(Kind::Deployment, &dep.metadata);
+                c.record(crate::controllers::EventDraft::normal(r, "podscape", reason, message));
+            }
+        }
+        None => c.pod_event(&ObjectKey::new(ns, from), false, reason, message),
+    }
+}
+
 fn fail(mut out: Output, msg: String) -> Output {
     out.fail(msg);
     out
+}
+
+/// `sim request FROM URL`: one request from a pod, a node or outside the cluster, with its trace.
+fn request(c: &mut Cluster, from: &str, url: &str, out: &mut Output) {
+    use crate::network::traffic::{Outcome, Source};
+    let ns = c.console.namespace.clone();
+    let source = if from == "outside" {
+        Source::Outside
+    } else if let Some(n) = from.strip_prefix("node/") {
+        if c.store.get::<Node>(&ObjectKey::cluster(n)).is_none() {
+            return out.fail(ApiError::not_found(Kind::Node, n).to_string());
+        }
+        Source::Node(n.to_string())
+    } else if let Some(p) = c.store.pod_by_ip(from) {
+        Source::Pod(ObjectKey::of(&p.metadata))
+    } else if c.store.get::<Pod>(&ObjectKey::new(ns.as_str(), from)).is_some() {
+        Source::Pod(ObjectKey::new(ns.as_str(), from))
+    } else {
+        return out.fail(format!("error: {from} is not a pod, a pod IP, node/NAME or outside"));
+    };
+    let t = c.request(&source, url, None);
+    out.outln(format!("request from {} to {url}:", t.from));
+    for s in &t.steps {
+        out.outln(format!("* {s}"));
+    }
+    match (t.outcome, &t.backend_pod, &t.backend_node) {
+        (Outcome::Answered, Some(p), Some(n)) => out.outln(format!("answered by {p} on {n}")),
+        (o, _, _) => out.fail(format!("request failed: {}", o.name())),
+    }
 }
 
 const TRAFFIC_FLAGS: &[Flag] = &[value("rate", None)];
@@ -120,12 +162,31 @@ fn traffic(c: &mut Cluster, words: &[String], out: &mut Output) {
             }
         }
         ["stop"] => {
-            let ids: Vec<u32> = c.traffic.generators.keys().copied().collect();
+            let stopped: Vec<crate::network::traffic::Generator> = c.traffic.generators.values().cloned().collect();
+            let ids: Vec<u32> = stopped.iter().map(|g| g.id).collect();
             c.traffic.generators.clear();
+            for g in stopped {
+                traffic_event(
+                    c,
+                    &g.namespace,
+                    &g.from,
+                    "TrafficStopped",
+                    format!("Traffic {} stopped after {} requests (sim traffic stop)", g.id, g.sent),
+                );
+            }
             out.outln(format!("stopped {} traffic generator{}", ids.len(), if ids.len() == 1 { "" } else { "s" }));
         }
         ["stop", id] => match id.parse::<u32>().ok().and_then(|i| c.traffic.generators.remove(&i)) {
-            Some(g) => out.outln(format!("traffic {} stopped after {} requests", g.id, g.sent)),
+            Some(g) => {
+                traffic_event(
+                    c,
+                    &g.namespace,
+                    &g.from,
+                    "TrafficStopped",
+                    format!("Traffic {} stopped after {} requests (sim traffic stop)", g.id, g.sent),
+                );
+                out.outln(format!("traffic {} stopped after {} requests", g.id, g.sent))
+            }
             None => out.fail(format!("error: no traffic generator {id}")),
         },
         _ => {
@@ -161,7 +222,14 @@ fn traffic(c: &mut Cluster, words: &[String], out: &mut Output) {
                 return out.fail(format!("error: no pod or deployment named {from} in namespace {ns}"));
             }
             let from = from.replacen("deployment/", "deploy/", 1);
-            let id = c.traffic.add(from.clone(), ns, url.clone(), rate);
+            let id = c.traffic.add(from.clone(), ns.clone(), url.clone(), rate);
+            traffic_event(
+                c,
+                &ns,
+                &from,
+                "TrafficStarted",
+                format!("Traffic {id} started: {from} → {url} at {rate}/s (sim traffic)"),
+            );
             c.timers.schedule(c.now, crate::controllers::Work::Traffic(id));
             out.outln(format!("traffic {id}: {from} → {url} at {rate}/s"));
         }
@@ -260,6 +328,8 @@ pub fn run(c: &mut Cluster, words: &[String]) -> Output {
         },
         ["crash" | "unready" | "ready", "pod", ..] => pod_fault(c, words, &mut out),
         ["traffic", ..] => traffic(c, &words[1..], &mut out),
+        ["request", from, url] => request(c, from, url, &mut out),
+        ["request", ..] => out.fail("error: usage: sim request POD|POD_IP|node/NAME|outside URL"),
         ["proxy-mode", mode] => {
             let m = match *mode {
                 "iptables" => Mode::Iptables,

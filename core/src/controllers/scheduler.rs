@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use crate::api::meta::{Condition, condition};
 use crate::api::node::{TAINT_UNSCHEDULABLE, Taint};
-use crate::api::quantity::parse_milli;
 use crate::api::{Kind, Node, ObjectKey, Pod, Resource};
 use crate::controllers::{Ctx, EventDraft, Op, jitter, reference};
 
@@ -18,6 +17,7 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
         return Vec::new();
     }
     let names = ctx.store.node_names();
+    let wants = Wants { cpu: pod.request_milli("cpu"), memory: pod.request_milli("memory") };
     let mut rejections: BTreeMap<String, usize> = BTreeMap::new();
     // Like the real scheduler, start at a varying node and stop once enough feasible nodes are
     // found, so a large cluster does not cost a full scan per pod.
@@ -25,15 +25,12 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     let start = if names.is_empty() { 0 } else { jitter(&pod.metadata.uid, "start", names.len() as u32) as usize };
     let mut feasible: Vec<&Node> = Vec::new();
     let mut looked = 0;
-    for i in 0..names.len() {
+    for n in ctx.store.nodes_from(start) {
         if feasible.len() >= want {
             break;
         }
-        let Some(n) = ctx.store.get::<Node>(&ObjectKey::cluster(names[(start + i) % names.len()].as_str())) else {
-            continue;
-        };
         looked += 1;
-        let reasons = why_not(ctx, pod, n);
+        let reasons = why_not(ctx, pod, &wants, n);
         if reasons.is_empty() {
             feasible.push(n);
         }
@@ -84,7 +81,7 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
 /// Why `node` cannot take `pod`, in the scheduler's words (one reason per failing check), or
 /// nothing when it can. The checks run in the default profile's filter order: NodeUnschedulable,
 /// TaintToleration, NodeAffinity (nodeSelector), NodeResourcesFit.
-fn why_not(ctx: &Ctx, pod: &Pod, node: &Node) -> Vec<String> {
+fn why_not(ctx: &Ctx, pod: &Pod, wants: &Wants, node: &Node) -> Vec<String> {
     if node.is_unschedulable()
         && !pod.spec.tolerations.iter().any(|t| t.tolerates(&Taint::new(TAINT_UNSCHEDULABLE, "NoSchedule")))
     {
@@ -103,19 +100,24 @@ fn why_not(ctx: &Ctx, pod: &Pod, node: &Node) -> Vec<String> {
         return vec!["node(s) didn't match Pod's node affinity/selector".into()];
     }
     let used = ctx.store.requested_on_node(&node.metadata.name);
-    let alloc = |r: &str| node.status.allocatable.get(r).and_then(|q| parse_milli(q));
+    let alloc = ctx.store.allocatable(&node.metadata.name);
     let mut reasons = Vec::new();
-    if alloc("pods").is_some_and(|max| (used.pods as i128 + 1) * 1000 > max) {
+    if used.pods + 1 > alloc.pods {
         reasons.push("Too many pods".to_string());
     }
-    for r in ["cpu", "memory"] {
-        let want = pod.request_milli(r);
-        let have = if r == "cpu" { used.cpu_milli } else { used.memory_milli };
-        if want > 0 && alloc(r).is_some_and(|max| have + want > max) {
-            reasons.push(format!("Insufficient {r}"));
-        }
+    if wants.cpu > 0 && used.cpu_milli + wants.cpu > alloc.cpu_milli {
+        reasons.push("Insufficient cpu".to_string());
+    }
+    if wants.memory > 0 && used.memory_milli + wants.memory > alloc.memory_milli {
+        reasons.push("Insufficient memory".to_string());
     }
     reasons
+}
+
+/// What the pod requests, computed once per scheduling attempt.
+struct Wants {
+    cpu: i128,
+    memory: i128,
 }
 
 /// How many feasible nodes the scheduler looks for before it stops filtering

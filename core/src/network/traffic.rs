@@ -274,13 +274,14 @@ impl Cluster {
             }
         } else {
             t.steps.push(format!(
-                "DNS: {} is not a name outside the cluster's DNS; use a node IP or a load balancer IP",
+                "DNS: {} is a name only the cluster's DNS knows; from here only node IPs and load balancer IPs are reachable",
                 u.host
             ));
             return Outcome::DnsFailed;
         };
 
         let target = self.classify(&ip, u.port, client_node.as_deref(), t);
+        let mut hop_from = client_node.clone();
         let (pod_ip, pod_port) = match target {
             Target::Nowhere(o, why) => {
                 t.steps.push(why);
@@ -289,6 +290,8 @@ impl Cluster {
             Target::Pod(ip) => (ip, u.port),
             Target::Service { key, port, node_port, via_node } => {
                 let proxy_node = via_node.or(client_node.clone()).unwrap_or_default();
+                // After kube-proxy rewrites the destination, the packet leaves from its node.
+                hop_from = Some(proxy_node.clone());
                 t.service = Some(key.name.clone());
                 let frozen = self.machines.get(&proxy_node).partitioned_since;
                 let Some(table) = self.kube_proxy.view(&proxy_node, &key, self.now, frozen) else {
@@ -326,7 +329,7 @@ impl Cluster {
                 }
             }
         };
-        self.deliver(client_node.as_deref(), &pod_ip, pod_port, t)
+        self.deliver(hop_from.as_deref(), &pod_ip, pod_port, t)
     }
 
     fn resolve_from_pod(&mut self, node: &str, host: &str, namespace: &str, t: &mut Trace) -> Option<String> {
