@@ -129,3 +129,17 @@ fn stdin_and_seed_and_empty() {
     assert!(text.contains("service/kubernetes\nservice/kube-dns\n"), "{text}");
     assert_eq!(text.matches("pod/coredns-").count(), 2, "{text}");
 }
+
+/// `podscape bench` at a smoke size: one JSON line with the figures the README promises.
+#[test]
+fn bench_prints_one_json_line() {
+    let out = podscape().args(["bench", "--nodes", "3", "--pods", "30", "--services", "3"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1);
+    let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+    for field in ["settle_ms", "peak_rss_mb", "pod_delete_us"] {
+        assert!(v[field].is_number(), "{field} in {text}");
+    }
+    assert_eq!(v["ready_pods"], 30);
+}

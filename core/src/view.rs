@@ -74,6 +74,8 @@ pub struct ServiceView {
     pub namespace: String,
     pub type_: String,
     pub cluster_ip: String,
+    /// A LoadBalancer's external IP, `<pending>` until the cloud provides it; empty otherwise.
+    pub external_ip: String,
     pub ports: String,
     pub selector: String,
     pub x: f64,
@@ -239,6 +241,12 @@ fn service_view(c: &Cluster, s: &Service, x: f64) -> ServiceView {
         namespace: s.metadata.namespace.clone(),
         type_: s.type_or_default().to_string(),
         cluster_ip: s.spec.cluster_ip.clone(),
+        external_ip: match s.type_or_default() {
+            "LoadBalancer" => {
+                s.status.load_balancer.ingress.first().map_or_else(|| "<pending>".to_string(), |i| i.ip.clone())
+            }
+            _ => String::new(),
+        },
         ports: s.ports_column(),
         selector: labels::format_map(&s.spec.selector),
         x,

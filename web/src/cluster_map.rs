@@ -72,7 +72,7 @@ pub fn ClusterMap() -> impl IntoView {
                 </g>
                 <For
                     each=move || services.get()
-                    key=|s| format!("{}/{}|{}|{}|{}", s.namespace, s.name, s.cluster_ip, s.ports, s.endpoints.iter().filter(|e| e.ready).count())
+                    key=|s| format!("{}/{}|{}|{}|{}|{}", s.namespace, s.name, s.cluster_ip, s.ports, s.external_ip, s.endpoints.iter().filter(|e| e.ready).count())
                     children=service_box
                 />
                 <For
@@ -123,7 +123,13 @@ fn service_box(s: ServiceView) -> impl IntoView {
             <rect x=s.x y=s.y width=s.w height=s.h rx="12"/>
             <text class="service-name" x=s.x + 12.0 y=s.y + 22.0>{format!("svc/{}", s.name)}</text>
             <text class="service-ip" x=s.x + 12.0 y=s.y + 40.0>{format!("{} {}", s.cluster_ip, s.ports)}</text>
-            <text class="service-meta" x=s.x + 12.0 y=s.y + 56.0>{format!("{} · {} ready", s.type_, ready)}</text>
+            <text class="service-meta" x=s.x + 12.0 y=s.y + 56.0>
+                {if s.external_ip.is_empty() {
+                    format!("{} · {} ready", s.type_, ready)
+                } else {
+                    format!("{} {} · {} ready", s.type_, s.external_ip, ready)
+                }}
+            </text>
         </g>
     }
 }
