@@ -44,16 +44,25 @@ struct Indexes {
     services_by_selector: BTreeMap<(String, String, String), BTreeSet<String>>,
     /// service key → names of its EndpointSlices (by the `kubernetes.io/service-name` label).
     slices_by_service: BTreeMap<ObjectKey, BTreeSet<String>>,
-    /// node name → what the pods bound to it request (the scheduler's NodeInfo).
-    requested: BTreeMap<String, Requested>,
-    /// Node names, sorted: the scheduler starts its walk anywhere in this list.
-    node_names: Vec<String>,
-    /// node name → its allocatable resources, parsed.
-    allocatable: BTreeMap<String, Requested>,
+    /// One slot per node, sorted by name: what the scheduler reads in its inner loop, kept in
+    /// one contiguous vector so a walk over hundreds of nodes stays in cache.
+    node_slots: Vec<NodeSlot>,
     /// pod IP → the pod that has it.
     pods_by_ip: BTreeMap<String, ObjectKey>,
     /// ClusterIP → the Service that has it.
     services_by_ip: BTreeMap<String, ObjectKey>,
+}
+
+/// What the scheduler needs to know of a node (its NodeInfo): labels and taints for filtering,
+/// what it can hold, and what the pods bound to it request.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NodeSlot {
+    pub name: String,
+    pub labels: crate::api::meta::Labels,
+    pub taints: Vec<crate::api::node::Taint>,
+    pub unschedulable: bool,
+    pub allocatable: Requested,
+    pub requested: Requested,
 }
 
 /// What the pods on a node request, as the scheduler counts it: every pod bound to the node that
@@ -130,28 +139,14 @@ impl Store {
             + self.events.len()
     }
 
-    /// Node names in order, for walking the nodes from any starting point.
-    pub fn node_names(&self) -> &[String] {
-        &self.idx.node_names
+    /// The scheduler's view of every node, sorted by name.
+    pub fn node_slots(&self) -> &[NodeSlot] {
+        &self.idx.node_slots
     }
 
-    /// Every node, starting at the `start`-th (in name order) and wrapping around.
-    pub fn nodes_from(&self, start: usize) -> impl Iterator<Item = &Node> {
-        let names = &self.idx.node_names;
-        let split = names.get(start % names.len().max(1)).map(|n| ObjectKey::cluster(n.as_str()));
-        let (tail, head): (Box<dyn Iterator<Item = &Node>>, Box<dyn Iterator<Item = &Node>>) = match split {
-            Some(k) => (
-                Box::new(self.nodes.range(k.clone()..).map(|(_, n)| n)),
-                Box::new(self.nodes.range(..k).map(|(_, n)| n)),
-            ),
-            None => (Box::new(std::iter::empty()), Box::new(std::iter::empty())),
-        };
-        tail.chain(head)
-    }
-
-    /// What a node can hold (its allocatable pods, CPU and memory), read once per node change.
-    pub fn allocatable(&self, node: &str) -> Requested {
-        self.idx.allocatable.get(node).copied().unwrap_or_default()
+    fn slot_mut(&mut self, node: &str) -> Option<&mut NodeSlot> {
+        let i = self.idx.node_slots.binary_search_by(|s| s.name.as_str().cmp(node)).ok()?;
+        self.idx.node_slots.get_mut(i)
     }
 
     /// Any object by kind and key, as a generic [`Object`].
@@ -203,11 +198,6 @@ impl Store {
     /// The Service whose ClusterIP is `ip`.
     pub fn service_by_cluster_ip(&self, ip: &str) -> Option<&Service> {
         self.idx.services_by_ip.get(ip).and_then(|k| self.services.get(k))
-    }
-
-    /// What the pods bound to `node` request.
-    pub fn requested_on_node(&self, node: &str) -> Requested {
-        self.idx.requested.get(node).copied().unwrap_or_default()
     }
 
     pub fn pod_count_on_node(&self, node: &str) -> usize {
@@ -339,12 +329,11 @@ impl Store {
                 self.idx.pods_by_ip.remove(&p.status.pod_ip);
             }
             if !p.spec.node_name.is_empty() && !p.is_terminal() {
-                let r = self.idx.requested.entry(p.spec.node_name.clone()).or_default();
-                r.pods -= 1;
-                r.cpu_milli -= p.request_milli("cpu");
-                r.memory_milli -= p.request_milli("memory");
-                if r.pods == 0 {
-                    self.idx.requested.remove(&p.spec.node_name);
+                let (cpu, memory) = (p.request_milli("cpu"), p.request_milli("memory"));
+                if let Some(slot) = self.slot_mut(&p.spec.node_name) {
+                    slot.requested.pods = slot.requested.pods.saturating_sub(1);
+                    slot.requested.cpu_milli -= cpu;
+                    slot.requested.memory_milli -= memory;
                 }
             }
         }
@@ -366,38 +355,62 @@ impl Store {
             } else {
                 self.idx.pods_by_node.entry(p.spec.node_name.clone()).or_default().insert(key);
                 if !p.is_terminal() {
-                    let r = self.idx.requested.entry(p.spec.node_name.clone()).or_default();
-                    r.pods += 1;
-                    r.cpu_milli += p.request_milli("cpu");
-                    r.memory_milli += p.request_milli("memory");
+                    let (cpu, memory) = (p.request_milli("cpu"), p.request_milli("memory"));
+                    if let Some(slot) = self.slot_mut(&p.spec.node_name) {
+                        slot.requested.pods += 1;
+                        slot.requested.cpu_milli += cpu;
+                        slot.requested.memory_milli += memory;
+                    }
                 }
             }
         }
     }
 
     fn reindex_node(&mut self, old: Option<&Node>, new: Option<&Node>) {
-        if let Some(o) = old {
-            self.idx.allocatable.remove(&o.metadata.name);
-        }
-        if let Some(n) = new {
-            let q = |r: &str| n.status.allocatable.get(r).and_then(|v| crate::api::quantity::parse_milli(v));
-            self.idx.allocatable.insert(
-                n.metadata.name.clone(),
-                Requested {
+        match new {
+            None => {
+                if let Some(o) = old {
+                    self.idx.node_slots.retain(|s| s.name != o.metadata.name);
+                }
+            }
+            Some(n) => {
+                let q = |r: &str| n.status.allocatable.get(r).and_then(|v| crate::api::quantity::parse_milli(v));
+                let allocatable = Requested {
                     pods: q("pods").map_or(usize::MAX, |m| (m / 1000) as usize),
                     cpu_milli: q("cpu").unwrap_or(i128::MAX),
                     memory_milli: q("memory").unwrap_or(i128::MAX),
-                },
-            );
-        }
-        match (old, new) {
-            (Some(o), None) => self.idx.node_names.retain(|n| n != &o.metadata.name),
-            (None, Some(n)) => {
-                if let Err(i) = self.idx.node_names.binary_search(&n.metadata.name) {
-                    self.idx.node_names.insert(i, n.metadata.name.clone());
+                };
+                let name = n.metadata.name.clone();
+                match self.idx.node_slots.binary_search_by(|s| s.name.cmp(&name)) {
+                    Ok(i) => {
+                        let slot = &mut self.idx.node_slots[i];
+                        slot.labels = n.metadata.labels.clone();
+                        slot.taints = n.spec.taints.clone();
+                        slot.unschedulable = n.is_unschedulable();
+                        slot.allocatable = allocatable;
+                    }
+                    Err(i) => {
+                        // A node added after pods were bound to its name starts from what they request.
+                        let mut requested = Requested::default();
+                        for p in self.pods_on_node(&name).filter(|p| !p.is_terminal()) {
+                            requested.pods += 1;
+                            requested.cpu_milli += p.request_milli("cpu");
+                            requested.memory_milli += p.request_milli("memory");
+                        }
+                        self.idx.node_slots.insert(
+                            i,
+                            NodeSlot {
+                                name,
+                                labels: n.metadata.labels.clone(),
+                                taints: n.spec.taints.clone(),
+                                unschedulable: n.is_unschedulable(),
+                                allocatable,
+                                requested,
+                            },
+                        );
+                    }
                 }
             }
-            _ => {}
         }
     }
 

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use crate::api::meta::{Condition, condition};
 use crate::api::node::{TAINT_UNSCHEDULABLE, Taint};
-use crate::api::{Kind, Node, ObjectKey, Pod, Resource};
+use crate::api::{Kind, ObjectKey, Pod, Resource};
 use crate::controllers::{Ctx, EventDraft, Op, jitter, reference};
+use crate::store::NodeSlot;
 
 const COMPONENT: &str = "default-scheduler";
 
@@ -16,21 +17,20 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     if !pod.spec.node_name.is_empty() || pod.metadata.is_terminating() || pod.is_terminal() {
         return Vec::new();
     }
-    let names = ctx.store.node_names();
+    let slots = ctx.store.node_slots();
     let wants = Wants { cpu: pod.request_milli("cpu"), memory: pod.request_milli("memory") };
     let mut rejections: BTreeMap<String, usize> = BTreeMap::new();
     // Like the real scheduler, start at a varying node and stop once enough feasible nodes are
     // found, so a large cluster does not cost a full scan per pod.
-    let want = feasible_nodes_to_find(names.len());
-    let start = if names.is_empty() { 0 } else { jitter(&pod.metadata.uid, "start", names.len() as u32) as usize };
-    let mut feasible: Vec<&Node> = Vec::new();
-    let mut looked = 0;
-    for n in ctx.store.nodes_from(start) {
+    let want = feasible_nodes_to_find(slots.len());
+    let start = if slots.is_empty() { 0 } else { jitter(&pod.metadata.uid, "start", slots.len() as u32) as usize };
+    let mut feasible: Vec<&NodeSlot> = Vec::new();
+    for i in 0..slots.len() {
         if feasible.len() >= want {
             break;
         }
-        looked += 1;
-        let reasons = why_not(ctx, pod, &wants, n);
+        let n = &slots[(start + i) % slots.len()];
+        let reasons = why_not(pod, &wants, n);
         if reasons.is_empty() {
             feasible.push(n);
         }
@@ -41,8 +41,8 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     let pref = reference(Kind::Pod, &pod.metadata);
 
     let Some(node) = pick(ctx, pod, &feasible) else {
-        let total = names.len().max(looked);
-        let mut message = format!("0/{total} nodes are available",);
+        let total = slots.len();
+        let mut message = format!("0/{total} nodes are available");
         if !rejections.is_empty() {
             let parts: Vec<String> = rejections.iter().map(|(r, n)| format!("{n} {r}")).collect();
             message.push_str(": ");
@@ -68,27 +68,32 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
         ];
     };
     vec![
-        Op::Bind { pod: key.clone(), node: node.metadata.name.clone() },
+        Op::Bind { pod: key.clone(), node: node.to_string() },
         Op::Event(EventDraft::normal(
             pref,
             COMPONENT,
             "Scheduled",
-            format!("Successfully assigned {}/{} to {}", pod.metadata.namespace, pod.metadata.name, node.metadata.name),
+            format!("Successfully assigned {}/{} to {node}", pod.metadata.namespace, pod.metadata.name),
         )),
     ]
 }
 
-/// Why `node` cannot take `pod`, in the scheduler's words (one reason per failing check), or
+/// What the pod requests, computed once per scheduling attempt.
+struct Wants {
+    cpu: i128,
+    memory: i128,
+}
+
+/// Why the node cannot take `pod`, in the scheduler's words (one reason per failing check), or
 /// nothing when it can. The checks run in the default profile's filter order: NodeUnschedulable,
 /// TaintToleration, NodeAffinity (nodeSelector), NodeResourcesFit.
-fn why_not(ctx: &Ctx, pod: &Pod, wants: &Wants, node: &Node) -> Vec<String> {
-    if node.is_unschedulable()
+fn why_not(pod: &Pod, wants: &Wants, node: &NodeSlot) -> Vec<String> {
+    if node.unschedulable
         && !pod.spec.tolerations.iter().any(|t| t.tolerates(&Taint::new(TAINT_UNSCHEDULABLE, "NoSchedule")))
     {
         return vec!["node(s) were unschedulable".into()];
     }
     let untolerated = node
-        .spec
         .taints
         .iter()
         .filter(|t| t.effect == "NoSchedule" || t.effect == "NoExecute")
@@ -96,11 +101,10 @@ fn why_not(ctx: &Ctx, pod: &Pod, wants: &Wants, node: &Node) -> Vec<String> {
     if let Some(t) = untolerated {
         return vec![format!("node(s) had untolerated taint {}", t.describe())];
     }
-    if !pod.spec.node_selector.iter().all(|(k, v)| node.metadata.labels.get(k) == Some(v)) {
+    if !pod.spec.node_selector.iter().all(|(k, v)| node.labels.get(k) == Some(v)) {
         return vec!["node(s) didn't match Pod's node affinity/selector".into()];
     }
-    let used = ctx.store.requested_on_node(&node.metadata.name);
-    let alloc = ctx.store.allocatable(&node.metadata.name);
+    let (used, alloc) = (node.requested, node.allocatable);
     let mut reasons = Vec::new();
     if used.pods + 1 > alloc.pods {
         reasons.push("Too many pods".to_string());
@@ -112,12 +116,6 @@ fn why_not(ctx: &Ctx, pod: &Pod, wants: &Wants, node: &Node) -> Vec<String> {
         reasons.push("Insufficient memory".to_string());
     }
     reasons
-}
-
-/// What the pod requests, computed once per scheduling attempt.
-struct Wants {
-    cpu: i128,
-    memory: i128,
 }
 
 /// How many feasible nodes the scheduler looks for before it stops filtering
@@ -133,7 +131,7 @@ pub fn feasible_nodes_to_find(total: usize) -> usize {
 
 /// The best feasible node: fewest pods of the same owner (spreading replicas), then fewest pods,
 /// then a per-pod tie-break so equal nodes are not always taken in name order.
-fn pick<'a>(ctx: &Ctx, pod: &Pod, feasible: &[&'a Node]) -> Option<&'a Node> {
+fn pick<'a>(ctx: &Ctx, pod: &Pod, feasible: &[&'a NodeSlot]) -> Option<&'a str> {
     let mut siblings: BTreeMap<String, usize> = BTreeMap::new();
     if let Some(owner) = pod.metadata.controller() {
         let deps = ctx.store.dependents(&owner.uid);
@@ -146,12 +144,15 @@ fn pick<'a>(ctx: &Ctx, pod: &Pod, feasible: &[&'a Node]) -> Option<&'a Node> {
             }
         }
     }
-    feasible.iter().copied().min_by_key(|n| {
-        let name = n.metadata.name.as_str();
-        (
-            siblings.get(name).copied().unwrap_or(0),
-            ctx.store.pod_count_on_node(name),
-            jitter(&pod.metadata.uid, name, 1 << 16),
-        )
-    })
+    let seed = crate::rng::fnv32a(pod.metadata.uid.as_str().as_bytes());
+    feasible
+        .iter()
+        .min_by_key(|n| {
+            (
+                siblings.get(n.name.as_str()).copied().unwrap_or(0),
+                n.requested.pods,
+                crate::rng::fnv32a_more(seed, n.name.as_bytes()) & 0xffff,
+            )
+        })
+        .map(|n| n.name.as_str())
 }
