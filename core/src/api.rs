@@ -11,6 +11,7 @@ pub mod node;
 pub mod pod;
 pub mod quantity;
 pub mod service;
+pub mod storage;
 pub mod workload;
 
 use serde_json::Value;
@@ -21,7 +22,8 @@ pub use meta::{ObjectMeta, Uid};
 pub use node::{Namespace, Node};
 pub use pod::Pod;
 pub use service::Service;
-pub use workload::{Deployment, ReplicaSet};
+pub use storage::{ConfigMap, PersistentVolume, PersistentVolumeClaim, Secret, StorageClass};
+pub use workload::{Deployment, ReplicaSet, StatefulSet};
 
 /// Where an object lives: its namespace (empty for cluster-scoped kinds) and its name.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
@@ -168,6 +170,14 @@ kinds! {
     Deployment(Deployment) { group: "apps", plural: "deployments", short: ["deploy"], namespaced: true },
     ReplicaSet(ReplicaSet) { group: "apps", plural: "replicasets", short: ["rs"], namespaced: true },
     Event(Event) { group: "", plural: "events", short: ["ev"], namespaced: true },
+    ConfigMap(ConfigMap) { group: "", plural: "configmaps", short: ["cm"], namespaced: true },
+    Secret(Secret) { group: "", plural: "secrets", short: [], namespaced: true },
+    PersistentVolume(PersistentVolume) { group: "", plural: "persistentvolumes", short: ["pv"], namespaced: false },
+    PersistentVolumeClaim(PersistentVolumeClaim) {
+        group: "", plural: "persistentvolumeclaims", short: ["pvc"], namespaced: true
+    },
+    StorageClass(StorageClass) { group: "storage.k8s.io", plural: "storageclasses", short: ["sc"], namespaced: false },
+    StatefulSet(StatefulSet) { group: "apps", plural: "statefulsets", short: ["sts"], namespaced: true },
 }
 
 impl Kind {

@@ -5,8 +5,7 @@
 use std::fmt;
 
 use crate::api::meta::{Condition, Time, set_condition};
-use crate::api::{Kind, Object, ObjectKey, Pod, Resource, Service};
-use crate::store::Stored;
+use crate::api::{Kind, Object, ObjectKey, Pod, Service};
 use crate::validation::{FieldError, aggregate, validate_object};
 use crate::{Cluster, informers};
 
@@ -109,6 +108,7 @@ impl Cluster {
             return Err(ApiError::already_exists(kind, &name));
         }
         crate::defaults::apply(&mut obj);
+        self.admit(&mut obj)?;
         if let Object::Service(svc) = &mut obj {
             self.allocate_service(svc)?;
         }
@@ -139,6 +139,21 @@ impl Cluster {
         let errs = validate_object(&obj);
         if !errs.is_empty() {
             return Err(ApiError::invalid(kind, &key.name, &errs));
+        }
+        self.admit(&mut obj)?;
+        let immutable = match (&old, &obj) {
+            (Object::ConfigMap(a), Object::ConfigMap(b)) => {
+                a.immutable == Some(true) && (a.data != b.data || a.binary_data != b.binary_data)
+            }
+            (Object::Secret(a), Object::Secret(b)) => a.immutable == Some(true) && a.data != b.data,
+            _ => false,
+        };
+        if immutable {
+            return Err(ApiError::invalid(
+                kind,
+                &key.name,
+                &[FieldError::forbidden("data", "field is immutable when `immutable` is set")],
+            ));
         }
         if let (Object::Service(before), Object::Service(after)) = (&old, &mut obj) {
             self.reallocate_node_ports(before, after)?;
@@ -196,25 +211,28 @@ impl Cluster {
 
     /// Removes an object from the store for good and releases what it held.
     pub(crate) fn api_remove(&mut self, kind: Kind, key: &ObjectKey) -> Option<Object> {
-        let old = match kind {
-            Kind::Namespace => self.remove_typed::<crate::api::Namespace>(key),
-            Kind::Node => self.remove_typed::<crate::api::Node>(key),
-            Kind::Pod => self.remove_typed::<Pod>(key),
-            Kind::Service => self.remove_typed::<Service>(key),
-            Kind::Endpoints => self.remove_typed::<crate::api::Endpoints>(key),
-            Kind::EndpointSlice => self.remove_typed::<crate::api::EndpointSlice>(key),
-            Kind::Deployment => self.remove_typed::<crate::api::Deployment>(key),
-            Kind::ReplicaSet => self.remove_typed::<crate::api::ReplicaSet>(key),
-            Kind::Event => self.remove_typed::<crate::api::Event>(key),
-        }?;
+        let old = self.store.remove_object(kind, key)?;
         match &old {
             Object::Pod(p) => {
                 if let Some(alloc) = self.ipam.pods.get_mut(&p.spec.node_name) {
                     alloc.release(&p.status.pod_ip);
                 }
                 self.kubelet.apply(crate::controllers::kubelet::Note::Forget(p.metadata.uid.clone()));
+                // The pod's writable layers and emptyDirs go with it.
+                let uid = p.metadata.uid.clone();
+                self.files.drop_where(|b| match b {
+                    crate::fs::Backing::Layer { pod, .. } | crate::fs::Backing::EmptyDir { pod, .. } => *pod == uid,
+                    _ => false,
+                });
+            }
+            Object::PersistentVolume(pv) => {
+                self.attachments.forget(&pv.metadata.name);
+                let name = pv.metadata.name.clone();
+                self.files.drop_where(|b| matches!(b, crate::fs::Backing::NetworkDisk { volume } if *volume == name));
             }
             Object::Node(n) => {
+                let name = n.metadata.name.clone();
+                self.files.drop_where(|b| matches!(b, crate::fs::Backing::NodeDisk { node } if *node == name));
                 self.ipam.pods.remove(&n.metadata.name);
                 self.machines.remove(&n.metadata.name);
                 self.kubelet.forget_node(&n.metadata.name);
@@ -264,23 +282,9 @@ impl Cluster {
     fn write(&mut self, obj: Object) {
         let kind = obj.kind();
         let key = obj.key();
-        let old = match obj {
-            Object::Namespace(o) => self.store.put(o).map(Resource::into_object),
-            Object::Node(o) => self.store.put(o).map(Resource::into_object),
-            Object::Pod(o) => self.store.put(o).map(Resource::into_object),
-            Object::Service(o) => self.store.put(o).map(Resource::into_object),
-            Object::Endpoints(o) => self.store.put(o).map(Resource::into_object),
-            Object::EndpointSlice(o) => self.store.put(o).map(Resource::into_object),
-            Object::Deployment(o) => self.store.put(o).map(Resource::into_object),
-            Object::ReplicaSet(o) => self.store.put(o).map(Resource::into_object),
-            Object::Event(o) => self.store.put(o).map(Resource::into_object),
-        };
+        let old = self.store.put_object(obj);
         let new = self.store.get_object(kind, &key);
         informers::notify(self, kind, &key, old.as_ref(), new.as_ref());
-    }
-
-    fn remove_typed<T: Stored>(&mut self, key: &ObjectKey) -> Option<Object> {
-        self.store.remove::<T>(key).map(Resource::into_object)
     }
 
     /// A Service changed: node ports it no longer has are released, new ones allocated (a
@@ -336,6 +340,48 @@ impl Cluster {
                     after.spec.ports[i].node_port = Some(p);
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Admission: what the API server changes or refuses after validation. A Secret's stringData
+    /// is merged into data (base64), and data must be base64; a claim without a class gets the
+    /// default class (the DefaultStorageClass admission plugin).
+    fn admit(&mut self, obj: &mut Object) -> Result<(), ApiError> {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        match obj {
+            Object::Secret(sec) => {
+                for (k, v) in std::mem::take(&mut sec.string_data) {
+                    sec.data.insert(k, b64.encode(v.as_bytes()));
+                }
+                for v in sec.data.values() {
+                    if let Err(e) = b64.decode(v.trim()) {
+                        let at = match e {
+                            base64::DecodeError::InvalidByte(i, _) | base64::DecodeError::InvalidLastSymbol(i, _) => i,
+                            _ => v.len(),
+                        };
+                        return Err(ApiError {
+                            reason: Reason::BadRequest,
+                            message: format!(
+                                "Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data at input byte {at}"
+                            ),
+                        });
+                    }
+                }
+            }
+            Object::PersistentVolumeClaim(pvc) if pvc.spec.storage_class_name.is_none() => {
+                let default = self.store.list::<crate::api::StorageClass>(None).find(|sc| {
+                    sc.metadata
+                        .annotations
+                        .get(crate::controllers::persistent_volume::DEFAULT_CLASS_ANNOTATION)
+                        .is_some_and(|v| v == "true")
+                });
+                if let Some(sc) = default {
+                    pvc.spec.storage_class_name = Some(sc.metadata.name.clone());
+                }
+            }
+            _ => {}
         }
         Ok(())
     }

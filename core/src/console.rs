@@ -165,20 +165,26 @@ Podscape console: kubectl against a simulated cluster, plus sim verbs that drive
 kubectl verbs:
   kubectl get TYPE[,TYPE...] [NAME...] [-o wide|json|yaml|name|jsonpath=TEMPLATE] [-l SELECTOR] [-n NS|-A]
       TYPE: pods (po), services (svc), endpoints (ep), endpointslices, deployments (deploy),
-            replicasets (rs), nodes (no), namespaces (ns), events (ev), all
+            replicasets (rs), statefulsets (sts), nodes (no), namespaces (ns), events (ev),
+            configmaps (cm), secrets, persistentvolumeclaims (pvc), persistentvolumes (pv),
+            storageclasses (sc), all
   kubectl delete TYPE NAME... [--grace-period=N] [--force] [--wait=false]
   kubectl expose deployment|service|replicaset|pod NAME --port=P [--target-port=T] [--name=N]
       [--type=ClusterIP|NodePort|LoadBalancer] [--protocol=TCP|UDP|SCTP]
   kubectl apply -f FILE
+  kubectl create configmap NAME [--from-literal=KEY=VALUE]... [--from-file=[KEY=]FILE]...
+  kubectl create secret generic NAME [--from-literal=KEY=VALUE]...
+  kubectl create namespace NAME
   kubectl run NAME --image=IMAGE [--port=P] [--restart=Always|OnFailure|Never] [-- ARGS...]
-  kubectl scale deployment|replicaset NAME --replicas=N
+  kubectl scale deployment|replicaset|statefulset NAME --replicas=N
   kubectl set image deployment/NAME CONTAINER=IMAGE ...
   kubectl rollout status|history|undo|restart|pause|resume deployment/NAME [--to-revision=N]
   kubectl exec POD|deploy/NAME [-c CONTAINER] -- COMMAND
       in a container: curl [-s] [-v] [-m SECS] URL, wget -qO- URL, nslookup NAME, hostname, env,
-      printenv VAR, cat /etc/resolv.conf, sh -c 'a && b; c', kill 1
+      printenv VAR, echo, cat, ls [-l], touch, mkdir [-p], rm [-r] [-f], df, mount, kill 1,
+      sh -c 'echo \"$(hostname)\" > /data/f && cat /data/f; ls /data'  (> >> && || ; $VAR $(cmd))
   kubectl cordon|uncordon NODE
-  kubectl drain NODE [--force] [--grace-period=N] [--timeout=D]
+  kubectl drain NODE [--force] [--delete-emptydir-data] [--grace-period=N] [--timeout=D]
   kubectl taint nodes NODE KEY[=VALUE]:EFFECT ... [KEY[:EFFECT]-] [--overwrite]
 
 sim verbs (simulated time moves only when a line moves it):

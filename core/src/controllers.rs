@@ -5,6 +5,7 @@
 //! Work arrives as keys in per-controller queues (sets, so a key queued twice is reconciled once),
 //! filled by the informer routing in `informers.rs` and by timers that controllers ask for.
 
+pub mod attach_detach;
 pub mod deployment;
 pub mod endpoints;
 pub mod endpointslice;
@@ -12,9 +13,11 @@ pub mod garbage_collector;
 pub mod kubelet;
 pub mod load_balancer;
 pub mod node_lifecycle;
+pub mod persistent_volume;
 pub mod pod_gc;
 pub mod replicaset;
 pub mod scheduler;
+pub mod statefulset;
 pub mod taint_eviction;
 
 use std::collections::BTreeSet;
@@ -31,6 +34,7 @@ pub struct Ctx<'a> {
     pub kubelet: &'a kubelet::State,
     pub machines: &'a crate::machines::Machines,
     pub registry: &'a crate::registry::Registry,
+    pub attach: &'a attach_detach::State,
 }
 
 /// A unit of controller work: which controller, which object.
@@ -47,6 +51,11 @@ pub enum Work {
     EndpointSlice(ObjectKey),
     Endpoints(ObjectKey),
     LoadBalancer(ObjectKey),
+    StatefulSet(ObjectKey),
+    PersistentVolumeClaim(ObjectKey),
+    PersistentVolume(ObjectKey),
+    /// Attach or detach the volume a claim is bound to, following the pods that use it.
+    AttachDetach(ObjectKey),
     /// A traffic generator's next request (handled by the network, not a reconciler).
     Traffic(u32),
 }
@@ -78,6 +87,10 @@ pub enum Op {
     WakeAt(SimTime, Work),
     /// A change to the kubelet's own memory (what it has pulled, what it is stopping).
     Kubelet(kubelet::Note),
+    /// A disk attached to or detached from a node.
+    Volumes(attach_detach::Note),
+    /// Queue work now (a change outside the store that another controller must look at).
+    Requeue(Work),
 }
 
 /// An Event before the recorder names and counts it.
@@ -158,6 +171,10 @@ pub fn reconcile(ctx: &Ctx, work: &Work) -> Vec<Op> {
         Work::Endpoints(key) => endpoints::reconcile(ctx, key),
         Work::LoadBalancer(key) => load_balancer::reconcile(ctx, key),
         Work::Traffic(_) => Vec::new(),
+        Work::StatefulSet(key) => statefulset::reconcile(ctx, key),
+        Work::PersistentVolumeClaim(key) => persistent_volume::reconcile_claim(ctx, key),
+        Work::PersistentVolume(key) => persistent_volume::reconcile_volume(ctx, key),
+        Work::AttachDetach(key) => attach_detach::reconcile(ctx, key),
     }
 }
 

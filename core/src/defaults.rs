@@ -38,6 +38,53 @@ pub fn apply(obj: &mut Object) {
             pod_spec(&mut rs.spec.template.spec);
         }
         Object::Service(s) => service(s),
+        Object::StatefulSet(ss) => {
+            ss.spec.replicas.get_or_insert(1);
+            if ss.spec.pod_management_policy.is_empty() {
+                ss.spec.pod_management_policy = "OrderedReady".into();
+            }
+            ss.spec
+                .update_strategy
+                .get_or_insert_with(|| serde_json::json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}));
+            ss.spec.revision_history_limit.get_or_insert(10);
+            ss.spec
+                .persistent_volume_claim_retention_policy
+                .get_or_insert_with(|| serde_json::json!({"whenDeleted": "Retain", "whenScaled": "Retain"}));
+            for t in &mut ss.spec.volume_claim_templates {
+                if t.spec.volume_mode.is_empty() {
+                    t.spec.volume_mode = "Filesystem".into();
+                }
+            }
+            pod_spec(&mut ss.spec.template.spec);
+        }
+        Object::PersistentVolume(pv) => {
+            if pv.spec.persistent_volume_reclaim_policy.is_empty() {
+                pv.spec.persistent_volume_reclaim_policy = "Retain".into();
+            }
+            if pv.spec.volume_mode.is_empty() {
+                pv.spec.volume_mode = "Filesystem".into();
+            }
+            if pv.status.phase.is_empty() {
+                pv.status.phase = "Pending".into();
+            }
+        }
+        Object::PersistentVolumeClaim(pvc) => {
+            if pvc.spec.volume_mode.is_empty() {
+                pvc.spec.volume_mode = "Filesystem".into();
+            }
+            if pvc.status.phase.is_empty() {
+                pvc.status.phase = "Pending".into();
+            }
+        }
+        Object::StorageClass(sc) => {
+            if sc.reclaim_policy.is_empty() {
+                sc.reclaim_policy = "Delete".into();
+            }
+            if sc.volume_binding_mode.is_empty() {
+                sc.volume_binding_mode = "Immediate".into();
+            }
+        }
+        Object::Secret(sec) if sec.type_.is_empty() => sec.type_ = "Opaque".into(),
         Object::Namespace(n) => {
             if n.spec.finalizers.is_empty() {
                 n.spec.finalizers = vec!["kubernetes".into()];
@@ -65,6 +112,17 @@ fn pod_spec(spec: &mut PodSpec) {
     spec.security_context.get_or_insert_with(|| serde_json::json!({}));
     spec.priority.get_or_insert(0);
     spec.enable_service_links.get_or_insert(true);
+    for v in &mut spec.volumes {
+        if let Some(cm) = &mut v.config_map {
+            cm.default_mode.get_or_insert(420);
+        }
+        if let Some(sec) = &mut v.secret {
+            sec.default_mode.get_or_insert(420);
+        }
+        if let Some(hp) = &mut v.host_path {
+            hp.type_.get_or_insert_with(String::new);
+        }
+    }
     for c in spec.containers.iter_mut().chain(spec.init_containers.iter_mut()) {
         or(&mut c.termination_message_path, "/dev/termination-log");
         or(&mut c.termination_message_policy, "File");

@@ -30,6 +30,12 @@ impl ExecOutput {
 /// unless told otherwise.
 const CONNECT_TIMEOUT: SimDuration = SimDuration::seconds(130);
 
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Userland {
+    Busybox,
+    Gnu,
+}
+
 /// The pod and container a command runs in.
 pub struct Context {
     pub pod: ObjectKey,
@@ -46,7 +52,94 @@ impl Cluster {
         {
             return self.script(ctx, script);
         }
-        self.command(ctx, argv)
+        self.run_words(ctx, argv, false)
+    }
+
+    /// Runs one command with its redirections (`> file`, `>> file`, `2>/dev/null`).
+    fn run_words(&mut self, ctx: &Context, words: &[String], shell: bool) -> ExecOutput {
+        let mut argv = Vec::new();
+        let mut target: Option<(String, bool)> = None;
+        let mut quiet_errors = false;
+        let mut i = 0;
+        while i < words.len() {
+            let w = words[i].as_str();
+            let (op, attached) = if let Some(rest) = w.strip_prefix("2>") {
+                ("2>", rest)
+            } else if let Some(rest) = w.strip_prefix(">>") {
+                (">>", rest)
+            } else if let Some(rest) = w.strip_prefix('>') {
+                (">", rest)
+            } else {
+                argv.push(words[i].clone());
+                i += 1;
+                continue;
+            };
+            let file = if attached.is_empty() {
+                i += 1;
+                words.get(i).cloned().unwrap_or_default()
+            } else {
+                attached.to_string()
+            };
+            match op {
+                "2>" => quiet_errors = file == "/dev/null",
+                ">>" => target = Some((file, true)),
+                _ => target = Some((file, false)),
+            }
+            i += 1;
+        }
+        if argv.is_empty() && target.is_none() {
+            return ExecOutput::default();
+        }
+        let userland = self.userland(ctx);
+        let mut out = if argv.is_empty() {
+            ExecOutput::default()
+        } else {
+            match self.command(ctx, &argv, shell) {
+                Some(out) => out,
+                None if shell => ExecOutput::err(
+                    match userland {
+                        Userland::Busybox => format!("sh: {}: not found\n", argv[0]),
+                        Userland::Gnu => format!("sh: 1: {}: not found\n", argv[0]),
+                    },
+                    127,
+                ),
+                None => ExecOutput::err(
+                    format!(
+                        "OCI runtime exec failed: exec failed: unable to start container process: exec: \"{}\": executable file not found in $PATH: unknown\n",
+                        argv[0]
+                    ),
+                    126,
+                ),
+            }
+        };
+        if quiet_errors {
+            out.stderr.clear();
+        }
+        if let Some((file, append)) = target {
+            if file.is_empty() {
+                return ExecOutput::err("sh: syntax error: unexpected newline\n", 2);
+            }
+            let path = crate::fs::normalize("/", &file);
+            if path != "/dev/null" {
+                let Some(pod) = self.store.get::<Pod>(&ctx.pod).cloned() else { return out };
+                let view = self.container_fs(&pod, &ctx.container);
+                if let Err(e) = view.write(&mut self.files, &path, &out.stdout, append) {
+                    let (msg, code) = match (userland, e) {
+                        (Userland::Busybox, crate::fs::mounts::Errno::NotFound) => {
+                            (format!("sh: can't create {file}: nonexistent directory\n"), 1)
+                        }
+                        (Userland::Busybox, e) => (format!("sh: can't create {file}: {}\n", e.message()), 1),
+                        (Userland::Gnu, crate::fs::mounts::Errno::NotFound) => {
+                            (format!("sh: 1: cannot create {file}: Directory nonexistent\n"), 2)
+                        }
+                        (Userland::Gnu, e) => (format!("sh: 1: cannot create {file}: {}\n", e.message()), 2),
+                    };
+                    return ExecOutput { stdout: String::new(), stderr: format!("{}{msg}", out.stderr), code };
+                }
+            }
+            out.stdout.clear();
+        }
+        out
     }
 
     fn script(&mut self, ctx: &Context, script: &str) -> ExecOutput {
@@ -63,10 +156,11 @@ impl Cluster {
                 _ => true,
             };
             if run && !part.trim().is_empty() {
-                let Some(words) = shlex::split(part) else {
+                let part = self.expand(ctx, part);
+                let Some(words) = shlex::split(&part) else {
                     return ExecOutput::err("sh: syntax error: unterminated quoted string\n", 2);
                 };
-                let r = self.command(ctx, &words);
+                let r = self.run_words(ctx, &words, true);
                 out.stdout.push_str(&r.stdout);
                 out.stderr.push_str(&r.stderr);
                 last = r.code;
@@ -83,10 +177,62 @@ impl Cluster {
         out
     }
 
-    fn command(&mut self, ctx: &Context, argv: &[String]) -> ExecOutput {
-        let Some((cmd, args)) = argv.split_first() else { return ExecOutput::default() };
+    /// The shell's expansions outside single quotes: `$(command)` becomes the command's output
+    /// (trailing newlines dropped), `$NAME` and `${NAME}` the variable's value (empty if unset).
+    fn expand(&mut self, ctx: &Context, text: &str) -> String {
+        let mut out = String::new();
+        let mut single = false;
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, ch)) = chars.next() {
+            if ch == '\'' {
+                single = !single;
+            }
+            if ch != '$' || single {
+                out.push(ch);
+                continue;
+            }
+            let rest = &text[i + 1..];
+            if let Some(inner) = rest.strip_prefix('(') {
+                let Some(end) = inner.find(')') else {
+                    out.push(ch);
+                    continue;
+                };
+                let r = self.script(ctx, &inner[..end]);
+                out.push_str(r.stdout.trim_end_matches('\n'));
+                for _ in 0..end + 2 {
+                    chars.next();
+                }
+                continue;
+            }
+            let (name, skip) = if let Some(inner) = rest.strip_prefix('{') {
+                match inner.find('}') {
+                    Some(end) => (&inner[..end], end + 2),
+                    None => ("", 0),
+                }
+            } else {
+                let len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+                (&rest[..len], len)
+            };
+            if name.is_empty() {
+                out.push(ch);
+                continue;
+            }
+            let value =
+                self.container_env(ctx).into_iter().find(|(k, _)| k == name).map(|(_, v)| v).unwrap_or_default();
+            out.push_str(&value);
+            for _ in 0..skip {
+                chars.next();
+            }
+        }
+        out
+    }
+
+    /// Runs one program (or, in a shell, a builtin); None when there is no such program.
+    fn command(&mut self, ctx: &Context, argv: &[String], shell: bool) -> Option<ExecOutput> {
+        let Some((cmd, args)) = argv.split_first() else { return Some(ExecOutput::default()) };
         let name = cmd.rsplit('/').next().unwrap_or(cmd);
-        match name {
+        let userland = self.userland(ctx);
+        Some(match name {
             "curl" => self.curl(ctx, args),
             "wget" => self.wget(ctx, args),
             "nslookup" => self.nslookup(ctx, args),
@@ -101,11 +247,18 @@ impl Cluster {
                     _ => ExecOutput::ok(env.iter().map(|(k, v)| format!("{k}={v}\n")).collect::<String>()),
                 }
             }
-            "echo" => ExecOutput::ok(format!("{}\n", args.join(" "))),
+            "echo" => match args.split_first() {
+                Some((n, words)) if n == "-n" => ExecOutput::ok(words.join(" ")),
+                _ => ExecOutput::ok(format!("{}\n", args.join(" "))),
+            },
             "true" | "sleep" => ExecOutput::default(),
             "false" => ExecOutput::err("", 1),
-            "exit" => ExecOutput::err("", args.first().and_then(|c| c.parse().ok()).unwrap_or(0)),
+            "exit" if shell => ExecOutput::err("", args.first().and_then(|c| c.parse().ok()).unwrap_or(0)),
             "cat" => self.cat(ctx, args),
+            "ls" => self.ls(ctx, args),
+            "touch" | "mkdir" | "rm" => self.touch_mkdir_rm(ctx, name, args),
+            "df" => self.df(ctx, args),
+            "mount" => self.mount_table(ctx),
             "kill" if args.iter().any(|a| a == "1") => {
                 // Killing PID 1 ends the container: it exits and the kubelet restarts it.
                 match self.kubelet.crash(&self.pod_uid(ctx), Some(&ctx.container)) {
@@ -117,42 +270,228 @@ impl Cluster {
                             format!("Container {} exited: PID 1 was killed (kubectl exec kill 1)", ctx.container),
                         );
                         self.queues.push(crate::controllers::Work::Kubelet(ctx.pod.clone()));
-                        ExecOutput::err("command terminated with exit code 137\n", 137)
+                        ExecOutput::err("", 137)
                     }
                     Err(e) => ExecOutput::err(format!("kill: {e}\n"), 1),
                 }
             }
-            _ => ExecOutput::err(
-                format!(
-                    "OCI runtime exec failed: exec failed: unable to start container process: exec: \"{cmd}\": executable file not found in $PATH: unknown\n"
+            "kill" => match args.iter().find(|a| !a.starts_with('-')) {
+                Some(pid) => ExecOutput::err(
+                    match userland {
+                        Userland::Busybox => format!("sh: can't kill pid {pid}: No such process\n"),
+                        Userland::Gnu => "sh: 1: kill: No such process\n".to_string(),
+                    },
+                    1,
                 ),
-                126,
-            ),
-        }
+                None => ExecOutput::err("kill: usage: kill [-s sigspec | -signum | -sigspec] [pid | job]... or\n", 2),
+            },
+            _ => return None,
+        })
+    }
+
+    /// Which userland answers in this container: busybox applets under ash (busybox, alpine), or
+    /// GNU coreutils under dash (Debian-based images such as nginx). Their messages differ.
+    fn userland(&self, ctx: &Context) -> Userland {
+        let image = self
+            .store
+            .get::<Pod>(&ctx.pod)
+            .and_then(|p| p.spec.containers.iter().find(|c| c.name == ctx.container))
+            .map(|c| c.image.clone())
+            .unwrap_or_default();
+        let repo = image.rsplit('/').next().unwrap_or(&image);
+        let repo = repo.split([':', '@']).next().unwrap_or(repo);
+        if matches!(repo, "busybox" | "alpine" | "agnhost") { Userland::Busybox } else { Userland::Gnu }
     }
 
     fn pod_uid(&self, ctx: &Context) -> crate::api::Uid {
         self.store.get::<Pod>(&ctx.pod).map(|p| p.metadata.uid.clone()).unwrap_or_default()
     }
 
+    fn container_fs_of(&self, ctx: &Context) -> Option<crate::fs::mounts::ContainerFs> {
+        let pod = self.store.get::<Pod>(&ctx.pod)?;
+        Some(self.container_fs(pod, &ctx.container))
+    }
+
     fn cat(&mut self, ctx: &Context, args: &[String]) -> ExecOutput {
+        let Some(view) = self.container_fs_of(ctx) else { return ExecOutput::default() };
         let mut out = ExecOutput::default();
-        for path in args {
-            match path.as_str() {
-                "/etc/hostname" => out.stdout.push_str(&format!("{}\n", ctx.pod.name)),
-                "/etc/resolv.conf" => out.stdout.push_str(&format!(
-                    "search {}.svc.{d} svc.{d} {d}\nnameserver {}\noptions ndots:5\n",
-                    ctx.pod.namespace,
-                    dns::DNS_SERVICE_IP,
-                    d = dns::CLUSTER_DOMAIN
-                )),
-                other => {
-                    out.stderr.push_str(&format!("cat: {other}: No such file or directory\n"));
+        for a in args.iter().filter(|a| !a.starts_with('-')) {
+            let path = crate::fs::normalize("/", a);
+            match view.read(&self.files, &path) {
+                Ok(s) => out.stdout.push_str(&s),
+                Err(e) => {
+                    out.stderr.push_str(&match self.userland(ctx) {
+                        Userland::Busybox => format!("cat: can't open '{a}': {}\n", e.message()),
+                        Userland::Gnu => format!("cat: {a}: {}\n", e.message()),
+                    });
                     out.code = 1;
                 }
             }
         }
         out
+    }
+
+    /// `ls [-l] [-a] [PATH...]`, one name per line as when not on a terminal.
+    fn ls(&mut self, ctx: &Context, args: &[String]) -> ExecOutput {
+        let Some(view) = self.container_fs_of(ctx) else { return ExecOutput::default() };
+        let long = args.iter().any(|a| a.starts_with('-') && a.contains('l'));
+        let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+        let targets: Vec<String> =
+            if paths.is_empty() { vec!["/".into()] } else { paths.iter().map(|p| p.to_string()).collect() };
+        let mut out = ExecOutput::default();
+        for (n, t) in targets.iter().enumerate() {
+            let path = crate::fs::normalize("/", t);
+            let line = |name: &str, is_dir: bool, size: usize| {
+                if long {
+                    let (mode, links) = if is_dir { ("drwxr-xr-x", 2) } else { ("-rw-r--r--", 1) };
+                    format!("{mode} {links:>4} root     root     {size:>8} Jan  1 00:00 {name}\n")
+                } else {
+                    format!("{name}\n")
+                }
+            };
+            match view.list(&self.files, &path) {
+                Ok(entries) => {
+                    if targets.len() > 1 {
+                        if n > 0 {
+                            out.stdout.push('\n');
+                        }
+                        out.stdout.push_str(&format!("{t}:\n"));
+                    }
+                    if long {
+                        out.stdout.push_str(&format!("total {}\n", entries.len() * 4));
+                    }
+                    for (name, is_dir) in entries {
+                        let full = crate::fs::normalize(&path, &name);
+                        let size = if is_dir { 4096 } else { view.read(&self.files, &full).map_or(0, |s| s.len()) };
+                        out.stdout.push_str(&line(&name, is_dir, size));
+                    }
+                }
+                Err(crate::fs::mounts::Errno::NotDir) => {
+                    let size = view.read(&self.files, &path).map_or(0, |s| s.len());
+                    out.stdout.push_str(&line(t, false, size));
+                }
+                Err(e) => match self.userland(ctx) {
+                    Userland::Busybox => {
+                        out.stderr.push_str(&format!("ls: {t}: {}\n", e.message()));
+                        out.code = 1;
+                    }
+                    Userland::Gnu => {
+                        out.stderr.push_str(&format!("ls: cannot access '{t}': {}\n", e.message()));
+                        out.code = 2;
+                    }
+                },
+            }
+        }
+        out
+    }
+
+    fn touch_mkdir_rm(&mut self, ctx: &Context, cmd: &str, args: &[String]) -> ExecOutput {
+        let Some(view) = self.container_fs_of(ctx) else { return ExecOutput::default() };
+        let flags: String = args.iter().filter(|a| a.starts_with('-')).flat_map(|a| a.chars().skip(1)).collect();
+        let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+        if paths.is_empty() {
+            return ExecOutput::err(format!("{cmd}: missing operand\n"), 1);
+        }
+        let mut out = ExecOutput::default();
+        for p in paths {
+            let path = crate::fs::normalize("/", p);
+            let r = match cmd {
+                "touch" => {
+                    if view.exists(&self.files, &path) {
+                        Ok(())
+                    } else {
+                        view.write(&mut self.files, &path, "", false)
+                    }
+                }
+                "mkdir" => view.mkdir(&mut self.files, &path, flags.contains('p')),
+                _ => match view.remove(&mut self.files, &path, flags.contains('r') || flags.contains('R')) {
+                    Err(crate::fs::mounts::Errno::NotFound) if flags.contains('f') => Ok(()),
+                    other => other,
+                },
+            };
+            if let Err(e) = r {
+                let busy = e == crate::fs::mounts::Errno::ReadOnly && view.mounts.iter().any(|m| m.path == path);
+                let why = if busy { "Device or resource busy" } else { e.message() };
+                let msg = match (self.userland(ctx), cmd) {
+                    (Userland::Gnu, "touch") => format!("touch: cannot touch '{p}': {why}\n"),
+                    (Userland::Gnu, "mkdir") => format!("mkdir: cannot create directory '{p}': {why}\n"),
+                    (Userland::Gnu, _) => format!("rm: cannot remove '{p}': {why}\n"),
+                    (Userland::Busybox, "touch") => format!("touch: {p}: {why}\n"),
+                    (Userland::Busybox, "mkdir") => format!("mkdir: can't create directory '{p}': {why}\n"),
+                    (Userland::Busybox, _) if e == crate::fs::mounts::Errno::IsDir => {
+                        format!("rm: '{p}' is a directory\n")
+                    }
+                    (Userland::Busybox, _) => format!("rm: can't remove '{p}': {why}\n"),
+                };
+                out.stderr.push_str(&msg);
+                out.code = 1;
+            }
+        }
+        out
+    }
+
+    /// `df [-h]`: each mount's size and use.
+    fn df(&mut self, ctx: &Context, args: &[String]) -> ExecOutput {
+        let Some(view) = self.container_fs_of(ctx) else { return ExecOutput::default() };
+        let human = args.iter().any(|a| a.contains('h'));
+        let size = |kib: u64| {
+            if !human {
+                return kib.to_string();
+            }
+            let units = ["K", "M", "G", "T"];
+            let mut v = kib as f64;
+            let mut u = 0;
+            while v >= 1024.0 && u < units.len() - 1 {
+                v /= 1024.0;
+                u += 1;
+            }
+            if v < 10.0 { format!("{v:.1}{}", units[u]) } else { format!("{:.0}{}", v, units[u]) }
+        };
+        let mut rows = vec![vec![
+            "Filesystem".to_string(),
+            if human { "Size" } else { "1K-blocks" }.to_string(),
+            "Used".into(),
+            "Available".into(),
+            "Use%".into(),
+            "Mounted on".into(),
+        ]];
+        for m in &view.mounts {
+            let used = view.used_kib(&self.files, m);
+            let pct = if m.size_kib == 0 { 0 } else { (used * 100).div_ceil(m.size_kib) };
+            rows.push(vec![
+                m.device.clone(),
+                size(m.size_kib),
+                size(used),
+                size(m.size_kib.saturating_sub(used)),
+                format!("{pct}%"),
+                m.path.clone(),
+            ]);
+        }
+        let widths: Vec<usize> = (0..6).map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0)).collect();
+        let mut text = String::new();
+        for r in rows {
+            let line: Vec<String> = r
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i == 0 || i == 5 { format!("{c:<w$}", w = widths[i]) } else { format!("{c:>w$}", w = widths[i]) }
+                })
+                .collect();
+            text.push_str(line.join(" ").trim_end());
+            text.push('\n');
+        }
+        ExecOutput::ok(text)
+    }
+
+    /// `mount`: what is mounted where, and how.
+    fn mount_table(&mut self, ctx: &Context) -> ExecOutput {
+        let Some(view) = self.container_fs_of(ctx) else { return ExecOutput::default() };
+        let mut text = String::new();
+        for m in &view.mounts {
+            let opts = if m.read_only { "ro,relatime" } else { "rw,relatime" };
+            text.push_str(&format!("{} on {} type {} ({opts})\n", m.device, m.path, m.fs_type));
+        }
+        ExecOutput::ok(text)
     }
 
     /// The container's environment: its own variables, then the Service variables Kubernetes

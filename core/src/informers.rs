@@ -35,6 +35,30 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
                 q.push(Work::EndpointSlice(sk.clone()));
                 q.push(Work::Endpoints(sk));
             }
+            // A StatefulSet waits for its pods (to be ready, or gone before it recreates one).
+            for obj in [old, new].into_iter().flatten() {
+                if let Some(owner) = obj.meta().controller().filter(|o| o.kind == "StatefulSet") {
+                    c.queues.push(Work::StatefulSet(ObjectKey::new(key.namespace.as_str(), owner.name.as_str())));
+                }
+            }
+            // Volumes follow the pods that use them: claims to bind, disks to attach.
+            for obj in [old, new].into_iter().flatten() {
+                if let Object::Pod(p) = obj {
+                    for v in &p.spec.volumes {
+                        if let Some(claim) = &v.persistent_volume_claim {
+                            c.queues.push(Work::PersistentVolumeClaim(ObjectKey::new(
+                                key.namespace.as_str(),
+                                claim.claim_name.as_str(),
+                            )));
+                            c.queues.push(Work::AttachDetach(ObjectKey::new(
+                                key.namespace.as_str(),
+                                claim.claim_name.as_str(),
+                            )));
+                        }
+                    }
+                }
+            }
+            let q = &mut c.queues;
             if let Some(Object::Pod(p)) = new {
                 if p.spec.node_name.is_empty() {
                     q.push(Work::Scheduler(key.clone()));
@@ -79,11 +103,72 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
             }
             // The node's pods: their kubelet, taint eviction, and pod GC (a deleted node orphans them).
             let on_node: Vec<ObjectKey> = c.store.pods_on_node(&key.name).map(|p| ObjectKey::of(&p.metadata)).collect();
+            // Disks attached there may now be detached (an out-of-service taint, a deleted node).
+            let claims: Vec<ObjectKey> = c
+                .store
+                .pods_on_node(&key.name)
+                .flat_map(|p| {
+                    p.spec
+                        .volumes
+                        .iter()
+                        .filter_map(|v| v.persistent_volume_claim.as_ref())
+                        .map(|claim| ObjectKey::new(p.metadata.namespace.as_str(), claim.claim_name.as_str()))
+                })
+                .collect();
+            for claim in claims {
+                q.push(Work::AttachDetach(claim));
+            }
             for p in on_node {
                 q.push(Work::Kubelet(p.clone()));
                 q.push(Work::TaintEviction(p.clone()));
                 q.push(Work::PodGc(p));
             }
+        }
+        Kind::StatefulSet => q.push(Work::StatefulSet(key.clone())),
+        Kind::PersistentVolumeClaim => {
+            q.push(Work::PersistentVolumeClaim(key.clone()));
+            for obj in [old, new].into_iter().flatten() {
+                if let Object::PersistentVolumeClaim(pvc) = obj
+                    && !pvc.spec.volume_name.is_empty()
+                {
+                    q.push(Work::PersistentVolume(ObjectKey::cluster(pvc.spec.volume_name.as_str())));
+                }
+            }
+            wake_pods_using(c, &key.namespace, |v| {
+                v.persistent_volume_claim.as_ref().is_some_and(|p| p.claim_name == key.name)
+            });
+        }
+        Kind::PersistentVolume => {
+            q.push(Work::PersistentVolume(key.clone()));
+            for obj in [old, new].into_iter().flatten() {
+                if let Object::PersistentVolume(pv) = obj
+                    && let Some(r) = &pv.spec.claim_ref
+                {
+                    q.push(Work::PersistentVolumeClaim(ObjectKey::new(r.namespace.as_str(), r.name.as_str())));
+                }
+            }
+        }
+        Kind::StorageClass => {
+            // A new default or a new class can settle claims that were waiting for one.
+            let pending: Vec<ObjectKey> = c
+                .store
+                .list::<crate::api::PersistentVolumeClaim>(None)
+                .filter(|p| p.spec.volume_name.is_empty())
+                .map(|p| ObjectKey::of(&p.metadata))
+                .collect();
+            for p in pending {
+                c.queues.push(Work::PersistentVolumeClaim(p));
+            }
+        }
+        Kind::ConfigMap | Kind::Secret => {
+            let is_cm = kind == Kind::ConfigMap;
+            wake_pods_using(c, &key.namespace, |v| {
+                if is_cm {
+                    v.config_map.as_ref().is_some_and(|m| m.name == key.name)
+                } else {
+                    v.secret.as_ref().is_some_and(|m| m.secret_name == key.name)
+                }
+            });
         }
         Kind::Namespace | Kind::Event => {}
     }
@@ -94,5 +179,30 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
         for d in c.store.dependents(&o.meta().uid) {
             c.queues.push(Work::GarbageCollect(d.kind, d.key));
         }
+    }
+}
+
+/// Wakes the kubelet for pods in `namespace` whose volumes `uses` picks: a ConfigMap, Secret or
+/// claim they were waiting for has changed.
+fn wake_pods_using(c: &mut Cluster, namespace: &str, uses: impl Fn(&crate::api::storage::Volume) -> bool) {
+    let waiting: Vec<ObjectKey> = c
+        .store
+        .list::<crate::api::Pod>(Some(namespace))
+        .filter(|p| !p.spec.node_name.is_empty() && p.spec.volumes.iter().any(&uses))
+        .map(|p| ObjectKey::of(&p.metadata))
+        .collect();
+    for p in waiting {
+        c.queues.push(Work::Kubelet(p));
+    }
+    // Pods not yet scheduled may have been waiting for this claim to exist or bind.
+    let unscheduled: Vec<ObjectKey> = c
+        .store
+        .unscheduled_pods()
+        .filter(|k| k.namespace == namespace)
+        .filter(|k| c.store.get::<crate::api::Pod>(k).is_some_and(|p| p.spec.volumes.iter().any(&uses)))
+        .cloned()
+        .collect();
+    for p in unscheduled {
+        c.queues.push(Work::Scheduler(p));
     }
 }

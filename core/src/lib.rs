@@ -12,6 +12,7 @@ pub mod controllers;
 mod defaults;
 pub mod events;
 mod exec;
+pub mod fs;
 mod informers;
 pub mod ipam;
 pub mod labels;
@@ -78,6 +79,8 @@ pub struct Cluster {
     machines: machines::Machines,
     registry: registry::Registry,
     kube_proxy: network::kube_proxy::KubeProxy,
+    attachments: controllers::attach_detach::State,
+    files: fs::Files,
     traffic: network::traffic::Traffic,
     recorder: Recorder,
     console: console::Session,
@@ -130,6 +133,8 @@ impl Cluster {
             machines: Default::default(),
             registry: Default::default(),
             kube_proxy: Default::default(),
+            attachments: Default::default(),
+            files: Default::default(),
             traffic: Default::default(),
             recorder: Recorder::default(),
             console: Default::default(),
@@ -221,6 +226,7 @@ impl Cluster {
                     kubelet: &self.kubelet,
                     machines: &self.machines,
                     registry: &self.registry,
+                    attach: &self.attachments,
                 };
                 controllers::reconcile(&ctx, &work)
             };
@@ -286,6 +292,8 @@ impl Cluster {
                     }
                 }
                 Op::Kubelet(note) => self.kubelet.apply(note),
+                Op::Volumes(note) => self.attachments.apply(note),
+                Op::Requeue(w) => self.queues.push(w),
             }
         }
     }

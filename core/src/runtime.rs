@@ -28,7 +28,7 @@ fn default_ports(repo: &str, args: &[String]) -> Vec<i32> {
             .find_map(|a| a.strip_prefix(name).and_then(|v| v.trim_start_matches(['=', ':']).parse::<i32>().ok()))
     };
     match repo {
-        "nginx" | "httpd" | "nginx-unprivileged" => vec![80],
+        "nginx" | "nginx-slim" | "httpd" | "nginx-unprivileged" => vec![80],
         "redis" => vec![6379],
         "mysql" | "mariadb" => vec![3306],
         "postgres" => vec![5432],
@@ -68,6 +68,16 @@ pub fn process_for(c: &Container) -> Process {
         return Process::Exit { after: SimDuration::millis(50), code: 0 };
     }
     Process::Serve { ports }
+}
+
+/// Where a known web server serves files from, so a file written there (by hand or on a
+/// volume) is what a request gets back.
+pub fn document_root(c: &Container) -> Option<&'static str> {
+    match repo_name(&c.image).as_str() {
+        "nginx" | "nginx-slim" | "nginx-unprivileged" => Some("/usr/share/nginx/html"),
+        "httpd" => Some("/usr/local/apache2/htdocs"),
+        _ => None,
+    }
 }
 
 /// The last path segment of the repository, without tag: `registry.k8s.io/e2e-test-images/agnhost:2.53` → `agnhost`.

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::api::discovery::LABEL_SERVICE_NAME;
 use crate::api::{
-    Deployment, EndpointSlice, Endpoints, Event, Kind, Namespace, Node, Object, ObjectKey, Pod, ReplicaSet, Resource,
-    Service, Uid,
+    ConfigMap, Deployment, EndpointSlice, Endpoints, Event, Kind, Namespace, Node, Object, ObjectKey, PersistentVolume,
+    PersistentVolumeClaim, Pod, ReplicaSet, Resource, Secret, Service, StatefulSet, StorageClass, Uid,
 };
 use crate::labels::Selector;
 use crate::object_graph::{ObjRef, ObjectGraph};
@@ -26,6 +26,12 @@ pub struct Store {
     deployments: Table<Deployment>,
     replicasets: Table<ReplicaSet>,
     events: Table<Event>,
+    configmaps: Table<ConfigMap>,
+    secrets: Table<Secret>,
+    persistentvolumes: Table<PersistentVolume>,
+    persistentvolumeclaims: Table<PersistentVolumeClaim>,
+    storageclasses: Table<StorageClass>,
+    statefulsets: Table<StatefulSet>,
     resource_version: u64,
     idx: Indexes,
     graph: ObjectGraph,
@@ -103,8 +109,57 @@ stored! {
     Deployment => deployments;
     ReplicaSet => replicasets;
     Event => events;
+    ConfigMap => configmaps;
+    Secret => secrets;
+    PersistentVolume => persistentvolumes;
+    PersistentVolumeClaim => persistentvolumeclaims;
+    StorageClass => storageclasses;
+    StatefulSet => statefulsets;
     Pod => pods, reindex_pod;
 }
+
+/// Calls `$m!` with every stored kind (each kind's variant and type share a name).
+macro_rules! each_kind {
+    ($m:ident) => {
+        $m! { Namespace, Node, Pod, Service, Endpoints, EndpointSlice, Deployment, ReplicaSet, Event, ConfigMap, Secret,
+        PersistentVolume, PersistentVolumeClaim, StorageClass, StatefulSet }
+    };
+}
+
+macro_rules! dispatch {
+    ($($k:ident),*) => {
+        impl Store {
+            /// Any object by kind and key, as a generic [`Object`].
+            pub fn get_object(&self, kind: Kind, key: &ObjectKey) -> Option<Object> {
+                match kind { $(Kind::$k => self.get::<$k>(key).cloned().map(Object::$k),)* }
+            }
+
+            /// Any kind's objects, as generic [`Object`]s, in key order (cluster-scoped kinds
+            /// ignore the namespace).
+            pub fn list_objects(&self, kind: Kind, namespace: Option<&str>) -> Vec<Object> {
+                let ns = if kind.namespaced() { namespace } else { None };
+                match kind { $(Kind::$k => self.list::<$k>(ns).cloned().map(Object::$k).collect(),)* }
+            }
+
+            /// How many objects the store holds, of every kind.
+            pub fn size(&self) -> usize {
+                0 $(+ <$k as Stored>::table(self).len())*
+            }
+
+            /// Writes any object; returns the one it replaced.
+            pub(crate) fn put_object(&mut self, obj: Object) -> Option<Object> {
+                match obj { $(Object::$k(o) => self.put(o).map(Object::$k),)* }
+            }
+
+            /// Removes any object.
+            pub(crate) fn remove_object(&mut self, kind: Kind, key: &ObjectKey) -> Option<Object> {
+                match kind { $(Kind::$k => self.remove::<$k>(key).map(Object::$k),)* }
+            }
+        }
+    };
+}
+
+each_kind!(dispatch);
 
 impl Store {
     pub fn get<T: Stored>(&self, key: &ObjectKey) -> Option<&T> {
@@ -126,19 +181,6 @@ impl Store {
         T::table(self).len()
     }
 
-    /// How many objects the store holds, of every kind.
-    pub fn size(&self) -> usize {
-        self.namespaces.len()
-            + self.nodes.len()
-            + self.pods.len()
-            + self.services.len()
-            + self.endpoints.len()
-            + self.endpointslices.len()
-            + self.deployments.len()
-            + self.replicasets.len()
-            + self.events.len()
-    }
-
     /// The scheduler's view of every node, sorted by name.
     pub fn node_slots(&self) -> &[NodeSlot] {
         &self.idx.node_slots
@@ -147,42 +189,6 @@ impl Store {
     fn slot_mut(&mut self, node: &str) -> Option<&mut NodeSlot> {
         let i = self.idx.node_slots.binary_search_by(|s| s.name.as_str().cmp(node)).ok()?;
         self.idx.node_slots.get_mut(i)
-    }
-
-    /// Any object by kind and key, as a generic [`Object`].
-    pub fn get_object(&self, kind: Kind, key: &ObjectKey) -> Option<Object> {
-        fn g<T: Stored>(s: &Store, k: &ObjectKey) -> Option<Object> {
-            s.get::<T>(k).cloned().map(T::into_object)
-        }
-        match kind {
-            Kind::Namespace => g::<Namespace>(self, key),
-            Kind::Node => g::<Node>(self, key),
-            Kind::Pod => g::<Pod>(self, key),
-            Kind::Service => g::<Service>(self, key),
-            Kind::Endpoints => g::<Endpoints>(self, key),
-            Kind::EndpointSlice => g::<EndpointSlice>(self, key),
-            Kind::Deployment => g::<Deployment>(self, key),
-            Kind::ReplicaSet => g::<ReplicaSet>(self, key),
-            Kind::Event => g::<Event>(self, key),
-        }
-    }
-
-    /// Any kind's objects, as generic [`Object`]s, in key order.
-    pub fn list_objects(&self, kind: Kind, namespace: Option<&str>) -> Vec<Object> {
-        fn l<T: Stored>(s: &Store, ns: Option<&str>) -> Vec<Object> {
-            s.list::<T>(ns).cloned().map(T::into_object).collect()
-        }
-        match kind {
-            Kind::Namespace => l::<Namespace>(self, None),
-            Kind::Node => l::<Node>(self, None),
-            Kind::Pod => l::<Pod>(self, namespace),
-            Kind::Service => l::<Service>(self, namespace),
-            Kind::Endpoints => l::<Endpoints>(self, namespace),
-            Kind::EndpointSlice => l::<EndpointSlice>(self, namespace),
-            Kind::Deployment => l::<Deployment>(self, namespace),
-            Kind::ReplicaSet => l::<ReplicaSet>(self, namespace),
-            Kind::Event => l::<Event>(self, namespace),
-        }
     }
 
     /// Pods bound to `node`.

@@ -18,6 +18,7 @@ pub enum FieldErrorKind {
     Required,
     NotSupported(String),
     Duplicate(String),
+    NotFound(String),
     Forbidden,
 }
 
@@ -60,6 +61,7 @@ impl fmt::Display for FieldError {
             FieldErrorKind::Required => write!(f, "{}: Required value", self.path)?,
             FieldErrorKind::NotSupported(v) => write!(f, "{}: Unsupported value: {v}", self.path)?,
             FieldErrorKind::Duplicate(v) => write!(f, "{}: Duplicate value: {v}", self.path)?,
+            FieldErrorKind::NotFound(v) => write!(f, "{}: Not found: {v}", self.path)?,
             FieldErrorKind::Forbidden => write!(f, "{}: Forbidden", self.path)?,
         }
         if !self.detail.is_empty() {
@@ -247,6 +249,48 @@ pub fn validate_object(obj: &crate::api::Object) -> Vec<FieldError> {
             errs.extend(selector_and_template("spec", &rs.spec.selector, &rs.spec.template));
         }
         Object::Pod(p) => errs.extend(pod_spec("spec", &p.spec)),
+        Object::StatefulSet(ss) => {
+            errs.extend(replicas("spec.replicas", ss.spec.replicas));
+            // Mounts may name a claim template: the pods get a volume for each.
+            let mut template = ss.spec.template.clone();
+            template.spec.volumes = crate::controllers::statefulset::with_claims(ss, &template.spec.volumes, None);
+            errs.extend(selector_and_template("spec", &ss.spec.selector, &template));
+            for (i, t) in ss.spec.volume_claim_templates.iter().enumerate() {
+                let p = format!("spec.volumeClaimTemplates[{i}]");
+                if t.spec.access_modes.is_empty() {
+                    errs.push(FieldError::required(
+                        format!("{p}.spec.accessModes"),
+                        "at least 1 access mode is required",
+                    ));
+                }
+                errs.extend(access_modes(&format!("{p}.spec.accessModes"), &t.spec.access_modes));
+                if !t.spec.resources.requests.contains_key("storage") {
+                    errs.push(FieldError::required(format!("{p}.spec.resources[storage]"), ""));
+                }
+            }
+        }
+        Object::PersistentVolumeClaim(pvc) => {
+            if pvc.spec.access_modes.is_empty() {
+                errs.push(FieldError::required("spec.accessModes", "at least 1 access mode is required"));
+            }
+            if !pvc.spec.resources.requests.contains_key("storage") {
+                errs.push(FieldError::required("spec.resources[storage]", ""));
+            }
+            errs.extend(access_modes("spec.accessModes", &pvc.spec.access_modes));
+        }
+        Object::PersistentVolume(pv) => {
+            if pv.spec.access_modes.is_empty() {
+                errs.push(FieldError::required("spec.accessModes", ""));
+            }
+            if !pv.spec.capacity.contains_key("storage") {
+                errs.push(FieldError::required("spec.capacity", ""));
+            }
+            errs.extend(access_modes("spec.accessModes", &pv.spec.access_modes));
+            if pv.spec.host_path.is_none() && pv.spec.csi.is_none() && pv.spec.nfs.is_none() && pv.spec.local.is_none()
+            {
+                errs.push(FieldError::required("spec", "must specify a volume type"));
+            }
+        }
         _ => {}
     }
     errs
@@ -293,6 +337,25 @@ fn pod_spec(path: &str, spec: &crate::api::pod::PodSpec) -> Vec<FieldError> {
     if spec.containers.is_empty() {
         errs.push(FieldError::required(format!("{path}.containers"), ""));
     }
+    let mut volumes = std::collections::BTreeSet::new();
+    for (i, v) in spec.volumes.iter().enumerate() {
+        let vp = format!("{path}.volumes[{i}]");
+        if let Err(e) = dns1123_label(&v.name) {
+            errs.push(FieldError::invalid_str(format!("{vp}.name"), &v.name, e));
+        } else if !volumes.insert(v.name.as_str()) {
+            errs.push(FieldError::duplicate(format!("{vp}.name"), format!("{:?}", v.name)));
+        }
+        if let Some(claim) = &v.persistent_volume_claim
+            && claim.claim_name.is_empty()
+        {
+            errs.push(FieldError::required(format!("{vp}.persistentVolumeClaim.claimName"), ""));
+        }
+        if let Some(hp) = &v.host_path
+            && !hp.path.starts_with('/')
+        {
+            errs.push(FieldError::invalid_str(format!("{vp}.hostPath.path"), &hp.path, "must be an absolute path"));
+        }
+    }
     let mut names = std::collections::BTreeSet::new();
     for (i, c) in spec.containers.iter().enumerate() {
         let cp = format!("{path}.containers[{i}]");
@@ -305,6 +368,29 @@ fn pod_spec(path: &str, spec: &crate::api::pod::PodSpec) -> Vec<FieldError> {
         }
         if c.image.trim().is_empty() {
             errs.push(FieldError::required(format!("{cp}.image"), ""));
+        }
+        let mut mount_paths = std::collections::BTreeSet::new();
+        for (j, m) in c.volume_mounts.iter().enumerate() {
+            let mp = format!("{cp}.volumeMounts[{j}]");
+            if !volumes.contains(m.name.as_str()) {
+                errs.push(FieldError {
+                    path: format!("{mp}.name"),
+                    kind: FieldErrorKind::NotFound(format!("{:?}", m.name)),
+                    detail: String::new(),
+                });
+            }
+            if m.mount_path.is_empty() {
+                errs.push(FieldError::required(format!("{mp}.mountPath"), ""));
+            } else if !mount_paths.insert(m.mount_path.as_str()) {
+                errs.push(FieldError::invalid_str(format!("{mp}.mountPath"), &m.mount_path, "must be unique"));
+            }
+            if m.sub_path.starts_with('/') || m.sub_path.split('/').any(|p| p == "..") {
+                errs.push(FieldError::invalid_str(
+                    format!("{mp}.subPath"),
+                    &m.sub_path,
+                    "must be a relative path without '..'",
+                ));
+            }
         }
         for (j, p) in c.ports.iter().enumerate() {
             let pp = format!("{cp}.ports[{j}]");
@@ -322,6 +408,16 @@ fn pod_spec(path: &str, spec: &crate::api::pod::PodSpec) -> Vec<FieldError> {
         }
     }
     errs
+}
+
+const ACCESS_MODES: &[&str] = &["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"];
+
+fn access_modes(path: &str, modes: &[String]) -> Vec<FieldError> {
+    modes
+        .iter()
+        .filter(|m| !ACCESS_MODES.contains(&m.as_str()))
+        .map(|m| FieldError::not_supported(path, m, ACCESS_MODES))
+        .collect()
 }
 
 const SERVICE_TYPES: &[&str] = &["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"];

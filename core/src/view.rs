@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::api::discovery::LABEL_SERVICE_NAME;
-use crate::api::{EndpointSlice, Kind, Node, ObjectKey, Pod, ReplicaSet, Service, Uid};
+use crate::api::{
+    EndpointSlice, Kind, Node, ObjectKey, PersistentVolume, PersistentVolumeClaim, Pod, ReplicaSet, Service, Uid,
+};
 use crate::{Cluster, labels};
 
 pub const NODE_WIDTH: f64 = 240.0;
@@ -28,6 +30,7 @@ pub struct View {
     pub time: String,
     pub nodes: Vec<NodeView>,
     pub services: Vec<ServiceView>,
+    pub volumes: Vec<VolumeView>,
     pub width: f64,
     pub height: f64,
 }
@@ -66,6 +69,53 @@ pub struct PodView {
     pub y: f64,
     pub w: f64,
     pub h: f64,
+    /// Where the pod's files are: each container's writable layer, then each volume.
+    pub storage: Vec<StorageView>,
+}
+
+/// One place a pod keeps files, and what is in it now.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct StorageView {
+    /// `layer` for a container's writable layer, else the volume type: `emptyDir`, `hostPath`,
+    /// `configMap`, `secret`, `persistentVolumeClaim`, or another type's name.
+    pub kind: String,
+    /// The container (for a layer) or the volume's name.
+    pub name: String,
+    /// Where the data lives: `node-1:/var/data`, `pvc-… (network disk)`, `memory`.
+    pub backing: String,
+    /// What ends it: `container` (a restart), `pod`, `node`, `volume`, or `object` (configMap, secret).
+    pub lives_with: String,
+    /// `container:/path`, with ` (ro)` for a read-only mount.
+    pub mounts: Vec<String>,
+    pub files: Vec<FileView>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct FileView {
+    /// The path inside the volume (or the container, for a layer).
+    pub path: String,
+    pub bytes: usize,
+    /// The first line, shortened.
+    pub preview: String,
+}
+
+/// A PersistentVolume: its claim, phase, where it is attached, and its files.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct VolumeView {
+    pub name: String,
+    /// `namespace/claim`, empty when unclaimed.
+    pub claim: String,
+    pub phase: String,
+    pub storage_class: String,
+    pub capacity: String,
+    /// RWO, RWX, ROX, RWOP.
+    pub access_modes: String,
+    pub reclaim_policy: String,
+    /// `network disk`, or `hostPath on node-1` style for a volume that lives on one node.
+    pub backing: String,
+    /// Nodes the disk is attached (or attaching) to.
+    pub attached_to: Vec<String>,
+    pub files: Vec<FileView>,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize)]
@@ -178,7 +228,8 @@ impl Cluster {
             .map(|(i, s)| service_view(self, s, 10.0 + i as f64 * (SERVICE_WIDTH + NODE_GAP)))
             .collect();
         let width = (nodes.len().max(services.len()) as f64) * (NODE_WIDTH + NODE_GAP) + 10.0;
-        View { time: self.now().rfc3339(), nodes, services, width, height: NODES_Y + tallest + 20.0 }
+        let volumes = store.list::<PersistentVolume>(None).map(|pv| volume_view(self, pv)).collect();
+        View { time: self.now().rfc3339(), nodes, services, volumes, width, height: NODES_Y + tallest + 20.0 }
     }
 }
 
@@ -199,6 +250,119 @@ fn pod_view(c: &Cluster, p: &Pod, x: f64, y: f64) -> PodView {
         y,
         w: NODE_WIDTH - 20.0,
         h: POD_HEIGHT,
+        storage: storage_views(c, p),
+    }
+}
+
+/// At most this many files per volume in the view: enough to see data survive or vanish.
+const FILES_SHOWN: usize = 20;
+
+fn file_views(files: Vec<(String, String)>) -> Vec<FileView> {
+    files
+        .into_iter()
+        .take(FILES_SHOWN)
+        .map(|(path, contents)| {
+            let first = contents.lines().next().unwrap_or("");
+            let preview: String = first.chars().take(40).collect();
+            FileView { path, bytes: contents.len(), preview }
+        })
+        .collect()
+}
+
+fn storage_views(c: &Cluster, p: &Pod) -> Vec<StorageView> {
+    let mut out = Vec::new();
+    if p.spec.node_name.is_empty() {
+        return out;
+    }
+    for ct in &p.spec.containers {
+        let layer = c.layer_mount(p, &ct.name);
+        out.push(StorageView {
+            kind: "layer".into(),
+            name: ct.name.clone(),
+            backing: format!("{}'s writable layer", ct.name),
+            lives_with: "container".into(),
+            mounts: vec![format!("{}:/", ct.name)],
+            files: file_views(layer.source.files(&c.files)),
+        });
+    }
+    for v in &p.spec.volumes {
+        let (source, _, _, _, forced_ro) = c.volume_source(p, v, "");
+        let node = &p.spec.node_name;
+        let (backing, lives_with) = if let Some(ed) = &v.empty_dir {
+            (if ed.medium == "Memory" { format!("memory on {node}") } else { format!("{node}'s disk") }, "pod")
+        } else if let Some(hp) = &v.host_path {
+            (format!("{node}:{}", hp.path), "node")
+        } else if v.config_map.is_some() || v.secret.is_some() {
+            ("the API server".to_string(), "object")
+        } else if let Some(claim) = &v.persistent_volume_claim {
+            let pvc = c.store().get::<PersistentVolumeClaim>(&ObjectKey::new(
+                p.metadata.namespace.as_str(),
+                claim.claim_name.as_str(),
+            ));
+            let pv = pvc
+                .filter(|x| !x.spec.volume_name.is_empty())
+                .and_then(|x| c.store().get::<PersistentVolume>(&ObjectKey::cluster(x.spec.volume_name.as_str())));
+            match pv {
+                Some(pv) => match &pv.spec.host_path {
+                    Some(hp) => (format!("{} ({node}:{})", pv.metadata.name, hp.path), "node"),
+                    None => (format!("{} (network disk)", pv.metadata.name), "volume"),
+                },
+                None => (format!("claim {} (not bound)", claim.claim_name), "volume"),
+            }
+        } else {
+            (String::new(), "pod")
+        };
+        let mounts = p
+            .spec
+            .containers
+            .iter()
+            .flat_map(|ct| {
+                ct.volume_mounts.iter().filter(|m| m.name == v.name).map(move |m| {
+                    let ro = forced_ro || m.read_only == Some(true);
+                    format!("{}:{}{}", ct.name, m.mount_path, if ro { " (ro)" } else { "" })
+                })
+            })
+            .collect();
+        out.push(StorageView {
+            // The field's own name in the pod spec: emptyDir, hostPath, persistentVolumeClaim, ….
+            kind: {
+                let mut k = v.kind().chars();
+                k.next().map(|f| f.to_ascii_lowercase().to_string() + k.as_str()).unwrap_or_default()
+            },
+            name: v.name.clone(),
+            backing,
+            lives_with: lives_with.into(),
+            mounts,
+            files: file_views(source.files(&c.files)),
+        });
+    }
+    out
+}
+
+fn volume_view(c: &Cluster, pv: &PersistentVolume) -> VolumeView {
+    let (backing, files) = match &pv.spec.host_path {
+        // A hostPath volume is a directory on whichever node its pod runs; show the claimant's.
+        Some(hp) => ("hostPath ".to_string() + &hp.path, Vec::new()),
+        None => {
+            let source = crate::fs::mounts::Source::Tree {
+                backing: crate::fs::Backing::NetworkDisk { volume: pv.metadata.name.clone() },
+                generation: 0,
+                root: "/".into(),
+            };
+            ("network disk".to_string(), file_views(source.files(&c.files)))
+        }
+    };
+    VolumeView {
+        name: pv.metadata.name.clone(),
+        claim: pv.spec.claim_ref.as_ref().map(|r| format!("{}/{}", r.namespace, r.name)).unwrap_or_default(),
+        phase: pv.status.phase.clone(),
+        storage_class: pv.spec.storage_class_name.clone(),
+        capacity: pv.spec.capacity.get("storage").map(|q| q.to_string()).unwrap_or_default(),
+        access_modes: crate::api::storage::access_modes_short(&pv.spec.access_modes),
+        reclaim_policy: pv.spec.persistent_volume_reclaim_policy.clone(),
+        backing,
+        attached_to: c.attachments.nodes(&pv.metadata.name),
+        files,
     }
 }
 

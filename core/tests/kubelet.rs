@@ -98,7 +98,13 @@ fn restart_policies_decide_what_an_exit_means() {
 fn a_missing_image_backs_off_and_recovers_when_it_appears() {
     let mut c = Cluster::new(Config::default());
     run(&mut c, "kubectl run typo --image=ngnix");
-    c.advance(secs(3));
+    // The pull takes a seeded, jittered time: step until it has failed.
+    let mut waited = 0;
+    while events_for(&c, "typo", "Failed").is_empty() {
+        c.advance(SimDuration::millis(100));
+        waited += 100;
+        assert!(waited < 10_000, "the pull never failed");
+    }
     let p = pod(&c, "typo");
     assert_eq!(waiting_reason(&p), "ErrImagePull");
     assert!(

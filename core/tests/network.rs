@@ -270,7 +270,7 @@ fn exec_answers_like_kubectl() {
     let mut c = Cluster::new(Config::default());
     let from = client(&c);
     assert_eq!(run(&mut c, &format!("kubectl exec {from} -- hostname")), format!("{from}\n"));
-    let out = c.run(&format!("kubectl exec {from} -- ls"), &NoFiles);
+    let out = c.run(&format!("kubectl exec {from} -- vim"), &NoFiles);
     assert_eq!(out.exit_code, 1);
     assert!(
         out.stderr.contains("executable file not found in $PATH")

@@ -36,8 +36,9 @@ fn on(c: &Cluster, node_name: &str) -> Vec<Pod> {
     c.store().pods_on_node(node_name).filter(|p| p.metadata.namespace == "default").cloned().collect()
 }
 
+/// Events in the default namespace: where a system pod (CoreDNS) lands depends on the seed.
 fn events(c: &Cluster, reason: &str) -> Vec<Event> {
-    c.store().list::<Event>(None).filter(|e| e.reason == reason).cloned().collect()
+    c.store().list::<Event>(Some("default")).filter(|e| e.reason == reason).cloned().collect()
 }
 
 fn secs(s: i64) -> SimDuration {

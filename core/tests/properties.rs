@@ -179,3 +179,196 @@ proptest! {
         prop_assert_eq!(replay.now(), c.now());
     }
 }
+
+/// A failure a network-backed volume must outlive.
+#[derive(Clone, Debug)]
+enum Mishap {
+    DeletePod(usize),
+    CrashPod(usize),
+    KillPid1(usize),
+    FailNode(u8),
+    PartitionNode(u8),
+    RecoverNode(u8),
+    Drain(u8),
+    Uncordon(u8),
+    OutOfService(u8),
+    SetImage(&'static str),
+    ScaleSet(u8),
+    Advance(u16),
+}
+
+fn mishap() -> impl Strategy<Value = Mishap> {
+    prop_oneof![
+        any::<usize>().prop_map(Mishap::DeletePod),
+        any::<usize>().prop_map(Mishap::CrashPod),
+        any::<usize>().prop_map(Mishap::KillPid1),
+        (1u8..4).prop_map(Mishap::FailNode),
+        (1u8..4).prop_map(Mishap::PartitionNode),
+        (1u8..4).prop_map(Mishap::RecoverNode),
+        (1u8..4).prop_map(Mishap::Drain),
+        (1u8..4).prop_map(Mishap::Uncordon),
+        (1u8..4).prop_map(Mishap::OutOfService),
+        prop::sample::select(vec!["nginx:1.27", "nginx:1.28"]).prop_map(Mishap::SetImage),
+        (0u8..4).prop_map(Mishap::ScaleSet),
+        (0u16..600).prop_map(Mishap::Advance),
+    ]
+}
+
+fn mishap_line(c: &Cluster, m: &Mishap) -> String {
+    let pods: Vec<String> = c
+        .store()
+        .list::<Pod>(Some("default"))
+        .filter(|p| p.metadata.labels.get("tier").is_some_and(|t| t == "data"))
+        .map(|p| p.metadata.name.clone())
+        .collect();
+    let pod = |i: usize| pods.get(i % pods.len().max(1)).cloned().unwrap_or_else(|| "none".into());
+    match m {
+        Mishap::DeletePod(i) => format!("kubectl delete pod {} --wait=false", pod(*i)),
+        Mishap::CrashPod(i) => format!("sim crash pod {}", pod(*i)),
+        Mishap::KillPid1(i) => format!("kubectl exec {} -- kill 1", pod(*i)),
+        Mishap::FailNode(n) => format!("sim fail node node-{n}"),
+        Mishap::PartitionNode(n) => format!("sim partition node node-{n}"),
+        Mishap::RecoverNode(n) => format!("sim recover node node-{n}"),
+        Mishap::Drain(n) => {
+            format!("kubectl drain node-{n} --ignore-daemonsets --delete-emptydir-data --force --timeout=60s")
+        }
+        Mishap::Uncordon(n) => format!("kubectl uncordon node-{n}"),
+        Mishap::OutOfService(n) => {
+            format!("kubectl taint nodes node-{n} node.kubernetes.io/out-of-service=nodeshutdown:NoExecute")
+        }
+        Mishap::SetImage(img) => format!("kubectl set image deployment/shared app={img}"),
+        Mishap::ScaleSet(n) => format!("kubectl scale statefulset db --replicas={n}"),
+        Mishap::Advance(s) => format!("sim advance {s}s"),
+    }
+}
+
+/// Two StatefulSet pods with a ReadWriteOnce claim each, and a two-replica Deployment sharing a
+/// ReadWriteMany claim, all on the default class's network disks.
+const DATA_APPS: &str = "\
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  clusterIP: None
+  selector: {app: db}
+  ports: [{port: 80}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 2
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db, tier: data}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        volumeMounts: [{name: data, mountPath: /data}]
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: shared}
+spec:
+  accessModes: [ReadWriteMany]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: shared}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: shared}}
+  template:
+    metadata: {labels: {app: shared, tier: data}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        volumeMounts: [{name: data, mountPath: /data}]
+      volumes: [{name: data, persistentVolumeClaim: {claimName: shared}}]
+";
+
+/// Each claim's volume and whether its disk still holds the token written at the start.
+fn tokens_kept(c: &Cluster, claims: &[(String, String)]) -> Result<(), String> {
+    let view = c.view(&mut Default::default());
+    for (claim, volume) in claims {
+        let Some(v) = view.volumes.iter().find(|v| &v.name == volume) else {
+            return Err(format!("the volume {volume} of claim {claim} is gone"));
+        };
+        if !v.files.iter().any(|f| f.path == "/token" && f.preview == *claim) {
+            return Err(format!("the volume {volume} of claim {claim} lost its data: {:?}", v.files));
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    /// Data on a network-backed PersistentVolume is never lost by pod, container and node
+    /// failures; once the failures end, every claim's pod runs again and reads it back.
+    #[test]
+    fn network_volume_data_is_never_lost(seed in 1u64..1000, mishaps in prop::collection::vec(mishap(), 1..30)) {
+        let mut c = Cluster::new(Config { seed, ..Config::default() });
+        let files: std::collections::BTreeMap<String, String> =
+            [("apps.yaml".to_string(), DATA_APPS.to_string())].into_iter().collect();
+        prop_assert!(c.run("kubectl apply -f apps.yaml", &files).ok());
+        let _ = c.run("sim advance 60s", &NoFiles);
+        let mut claims = Vec::new();
+        for claim in ["data-db-0", "data-db-1", "shared"] {
+            let pvc = c.store().get::<podscape_core::api::PersistentVolumeClaim>(&ObjectKey::new("default", claim)).cloned();
+            prop_assert!(pvc.as_ref().is_some_and(|p| p.status.phase == "Bound"), "{} not bound", claim);
+            claims.push((claim.to_string(), pvc.unwrap().spec.volume_name));
+        }
+        for (pod, claim) in [("db-0", "data-db-0"), ("db-1", "data-db-1")] {
+            let out = c.run(&format!("kubectl exec {pod} -- sh -c 'echo {claim} > /data/token'"), &NoFiles);
+            prop_assert!(out.ok(), "{:?}", out);
+        }
+        let writer = c.store().pods_matching("default", &Selector::parse("app=shared").unwrap())[0].metadata.name.clone();
+        let wrote = c.run(&format!("kubectl exec {writer} -- sh -c 'echo shared > /data/token'"), &NoFiles);
+        prop_assert!(wrote.ok());
+        prop_assert_eq!(tokens_kept(&c, &claims), Ok(()));
+        for m in &mishaps {
+            let l = mishap_line(&c, m);
+            let _ = c.run(&l, &NoFiles);
+            if let Err(e) = tokens_kept(&c, &claims) {
+                prop_assert!(false, "after `{}`: {}", l, e);
+            }
+        }
+        // The failures end: machines back, taints and cordons lifted, the set at full size.
+        for n in 1..4 {
+            for l in [
+                format!("sim recover node node-{n}"),
+                format!("kubectl uncordon node-{n}"),
+                format!("kubectl taint nodes node-{n} node.kubernetes.io/out-of-service-"),
+            ] {
+                let _ = c.run(&l, &NoFiles);
+            }
+        }
+        let _ = c.run("kubectl scale statefulset db --replicas=2", &NoFiles);
+        let _ = c.run("sim advance 20m", &NoFiles);
+        for (pod, claim) in [("db-0", "data-db-0"), ("db-1", "data-db-1")] {
+            let out = c.run(&format!("kubectl exec {pod} -- cat /data/token"), &NoFiles);
+            prop_assert_eq!(out.stdout, format!("{claim}\n"), "{}: {:?}", pod, out.stderr);
+        }
+        let readers: Vec<String> = c
+            .store()
+            .pods_matching("default", &Selector::parse("app=shared").unwrap())
+            .into_iter()
+            .filter(|p| p.is_ready())
+            .map(|p| p.metadata.name.clone())
+            .collect();
+        prop_assert_eq!(readers.len(), 2);
+        for r in readers {
+            prop_assert_eq!(c.run(&format!("kubectl exec {r} -- cat /data/token"), &NoFiles).stdout, "shared\n");
+        }
+    }
+}

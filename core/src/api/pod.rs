@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::meta::{Condition, IntOrString, ObjectMeta, Time, condition};
 use super::quantity::Quantity;
+use super::storage::{Volume, VolumeMount};
 
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -37,7 +38,7 @@ pub struct PodSpec {
     #[serde(default)]
     pub containers: Vec<Container>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub volumes: Vec<Value>,
+    pub volumes: Vec<Volume>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub restart_policy: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -100,7 +101,7 @@ pub struct Container {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<ResourceRequirements>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub volume_mounts: Vec<Value>,
+    pub volume_mounts: Vec<VolumeMount>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liveness_probe: Option<Probe>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::meta::{Condition, IntOrString, LabelSelector, ObjectMeta};
 use super::pod::PodTemplateSpec;
+use super::storage::PersistentVolumeClaim;
 
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -120,4 +121,65 @@ fn is_zero(n: &i64) -> bool {
 
 fn is_zero32(n: &i32) -> bool {
     *n == 0
+}
+
+/// `apps/v1` StatefulSet: pods with stable names (`web-0`, `web-1`), stable DNS names through a
+/// headless Service, and one PersistentVolumeClaim each from `volumeClaimTemplates`.
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatefulSet {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: StatefulSetSpec,
+    #[serde(default)]
+    pub status: StatefulSetStatus,
+}
+
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatefulSetSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i32>,
+    #[serde(default)]
+    pub selector: LabelSelector,
+    #[serde(default)]
+    pub template: PodTemplateSpec,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volume_claim_templates: Vec<PersistentVolumeClaim>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub service_name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pod_management_policy: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_strategy: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision_history_limit: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_ready_seconds: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistent_volume_claim_retention_policy: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ordinals: Option<serde_json::Value>,
+}
+
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatefulSetStatus {
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub observed_generation: i64,
+    #[serde(default)]
+    pub replicas: i32,
+    #[serde(default, skip_serializing_if = "is_zero32")]
+    pub ready_replicas: i32,
+    #[serde(default, skip_serializing_if = "is_zero32")]
+    pub current_replicas: i32,
+    #[serde(default, skip_serializing_if = "is_zero32")]
+    pub updated_replicas: i32,
+    #[serde(default, skip_serializing_if = "is_zero32")]
+    pub available_replicas: i32,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub current_revision: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub update_revision: String,
 }

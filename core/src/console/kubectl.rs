@@ -26,6 +26,7 @@ pub fn run(c: &mut Cluster, words: &[String], files: &dyn Files) -> Output {
         "apply" => apply(c, rest, files, &mut out),
         "scale" => scale(c, rest, &mut out),
         "run" => run_pod(c, rest, &mut out),
+        "create" => create(c, rest, files, &mut out),
         "set" => set(c, rest, &mut out),
         "exec" => exec(c, rest, &mut out),
         "rollout" => rollout(c, rest, &mut out),
@@ -765,21 +766,54 @@ fn drain(c: &mut Cluster, words: &[String], out: &mut Output) {
         return;
     }
     let pods: Vec<crate::api::Pod> = c.store.pods_on_node(name).filter(|p| !p.is_terminal()).cloned().collect();
-    let bare: Vec<String> = pods
-        .iter()
-        .filter(|p| p.metadata.controller().is_none())
-        .map(|p| format!("{}/{}", p.metadata.namespace, p.metadata.name))
-        .collect();
-    if !bare.is_empty() && !args.flag("force") {
-        let why =
-            format!("cannot delete Pods that declare no controller (use --force to override): {}", bare.join(", "));
+    // kubectl's drain filters, in its order; a pod stops at the first filter that refuses it
+    // (k8s.io/kubectl/pkg/drain/filters.go: localStorageFilter before unreplicatedFilter).
+    let mut local = Vec::new();
+    let mut bare = Vec::new();
+    let (mut local_fatal, mut bare_fatal) = (Vec::new(), Vec::new());
+    for p in &pods {
+        let name = format!("{}/{}", p.metadata.namespace, p.metadata.name);
+        if p.spec.volumes.iter().any(|v| v.empty_dir.is_some()) {
+            if args.flag("delete-emptydir-data") {
+                local.push(name.clone());
+            } else {
+                local_fatal.push(name);
+                continue;
+            }
+        }
+        if p.metadata.controller().is_none() {
+            if args.flag("force") { bare.push(name) } else { bare_fatal.push(name) }
+        }
+    }
+    let mut errors = Vec::new();
+    if !bare_fatal.is_empty() {
+        errors.push(format!(
+            "cannot delete Pods that declare no controller (use --force to override): {}",
+            bare_fatal.join(", ")
+        ));
+    }
+    if !local_fatal.is_empty() {
+        errors.push(format!(
+            "cannot delete Pods with local storage (use --delete-emptydir-data to override): {}",
+            local_fatal.join(", ")
+        ));
+    }
+    if !errors.is_empty() {
+        let why = if errors.len() == 1 { errors[0].clone() } else { format!("[{}]", errors.join(", ")) };
         out.fail(format!(
             "error: unable to drain node \"{name}\" due to error: {why}, continuing command...\nThere are pending nodes to be drained:\n {name}\n{why}"
         ));
         return;
     }
+    let mut warnings = Vec::new();
     if !bare.is_empty() {
-        out.errln(format!("Warning: deleting Pods that declare no controller: {}", bare.join(", ")));
+        warnings.push(format!("deleting Pods that declare no controller: {}", bare.join(", ")));
+    }
+    if !local.is_empty() {
+        warnings.push(format!("deleting Pods with local storage: {}", local.join(", ")));
+    }
+    if !warnings.is_empty() {
+        out.errln(format!("Warning: {}", warnings.join("; ")));
     }
     let mut evicted = Vec::new();
     for p in &pods {
@@ -924,36 +958,22 @@ fn scale(c: &mut Cluster, words: &[String], out: &mut Output) {
             out.fail(ApiError::not_found(kind, &name).to_string());
             continue;
         };
-        let updated = match obj {
-            Object::Deployment(mut d) => {
-                if current.is_some_and(|cur| i64::from(d.spec.replicas.unwrap_or(1)) != cur) {
-                    out.fail(format!(
-                        "error: Expected replicas to be {}, was {}",
-                        current.unwrap_or(0),
-                        d.spec.replicas.unwrap_or(1)
-                    ));
-                    continue;
-                }
-                d.spec.replicas = Some(replicas as i32);
-                d.into_object()
-            }
-            Object::ReplicaSet(mut rs) => {
-                if current.is_some_and(|cur| i64::from(rs.spec.replicas.unwrap_or(1)) != cur) {
-                    out.fail(format!(
-                        "error: Expected replicas to be {}, was {}",
-                        current.unwrap_or(0),
-                        rs.spec.replicas.unwrap_or(1)
-                    ));
-                    continue;
-                }
-                rs.spec.replicas = Some(replicas as i32);
-                rs.into_object()
-            }
+        let mut updated = obj;
+        let spec_replicas = match &mut updated {
+            Object::Deployment(d) => &mut d.spec.replicas,
+            Object::ReplicaSet(rs) => &mut rs.spec.replicas,
+            Object::StatefulSet(ss) => &mut ss.spec.replicas,
             other => {
                 out.fail(format!("error: cannot scale {}", other.kind().plural()));
                 continue;
             }
         };
+        let was = spec_replicas.unwrap_or(1);
+        if current.is_some_and(|cur| i64::from(was) != cur) {
+            out.fail(format!("error: Expected replicas to be {}, was {was}", current.unwrap_or(0)));
+            continue;
+        }
+        *spec_replicas = Some(replicas as i32);
         match c.api_update(updated) {
             Ok(_) => out.outln(format!("{}/{name} scaled", kind.qualified())),
             Err(e) => out.fail(e.to_string()),
@@ -1032,6 +1052,102 @@ fn run_pod(c: &mut Cluster, words: &[String], out: &mut Output) {
     };
     match c.api_create(pod.into_object()) {
         Ok(_) => out.outln(format!("pod/{name} created")),
+        Err(e) => out.fail(e.to_string()),
+    }
+}
+
+const CREATE_FLAGS: &[Flag] =
+    &[value("from-literal", None), value("from-file", None), value("type", None), boolean("immutable", None)];
+
+/// `kubectl create configmap|secret generic|namespace NAME [--from-literal=K=V]... [--from-file=[K=]PATH]...`.
+fn create(c: &mut Cluster, words: &[String], files: &dyn Files, out: &mut Output) {
+    let Some(args) = parse("create", words, CREATE_FLAGS, out) else { return };
+    let mut positional = args.positional.iter().map(String::as_str);
+    let what = positional.next().unwrap_or("");
+    let (kind, what) = match what {
+        "configmap" | "cm" => (Kind::ConfigMap, "ConfigMap"),
+        "namespace" | "ns" => (Kind::Namespace, "Namespace"),
+        "secret" => match positional.next() {
+            Some("generic") => (Kind::Secret, "Secret"),
+            Some(t @ ("tls" | "docker-registry")) => {
+                return out.fail(format!("error: kubectl create secret {t} is not simulated; use generic"));
+            }
+            _ => return out.fail("error: specify the type of secret: kubectl create secret generic NAME"),
+        },
+        "" => return out.fail("error: must specify one of -f and -k"),
+        other => {
+            return out.fail(format!(
+                "error: kubectl create {other} is not simulated; use configmap, secret generic or namespace, or kubectl apply -f"
+            ));
+        }
+    };
+    let names: Vec<&str> = positional.collect();
+    let [name] = names.as_slice() else {
+        return out.fail(format!("error: exactly one NAME is required, got {}", names.len()));
+    };
+    let ns = namespace(c, &args);
+    let mut data = std::collections::BTreeMap::new();
+    let mut add = |key: &str, value: String, out: &mut Output| -> bool {
+        if key.is_empty() || !key.chars().all(|ch| ch.is_ascii_alphanumeric() || "-._".contains(ch)) {
+            out.fail(format!(
+                "error: \"{key}\" is not a valid key name for a {what}: a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"
+            ));
+            return false;
+        }
+        if data.insert(key.to_string(), value).is_some() {
+            out.fail(format!(
+                "error: cannot add key \"{key}\", another key by that name already exists in Data for {what} \"{name}\""
+            ));
+            return false;
+        }
+        true
+    };
+    if kind != Kind::Namespace {
+        for lit in args.all("from-literal") {
+            let Some((k, v)) = lit.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+                return out.fail(format!("error: invalid literal source {lit}, expected key=value"));
+            };
+            if !add(k, v.to_string(), out) {
+                return;
+            }
+        }
+        for src in args.all("from-file") {
+            let (k, path) = match src.split_once('=') {
+                Some((k, p)) => (k.to_string(), p),
+                None => (src.rsplit('/').next().unwrap_or(src).to_string(), src.as_str()),
+            };
+            let text = match files.read(path) {
+                Ok(t) => t,
+                Err(e) => return out.fail(format!("error: {e}")),
+            };
+            if !add(&k, text, out) {
+                return;
+            }
+        }
+    }
+    let meta = ObjectMeta { name: name.to_string(), namespace: ns, ..Default::default() };
+    let immutable = args.flag("immutable").then_some(true);
+    let obj = match kind {
+        Kind::ConfigMap => {
+            crate::api::ConfigMap { metadata: meta, data, immutable, ..Default::default() }.into_object()
+        }
+        Kind::Secret => crate::api::Secret {
+            metadata: meta,
+            type_: args.get("type").unwrap_or("Opaque").to_string(),
+            string_data: data,
+            immutable,
+            ..Default::default()
+        }
+        .into_object(),
+        _ => crate::api::Namespace {
+            metadata: ObjectMeta { name: name.to_string(), ..Default::default() },
+            ..Default::default()
+        }
+        .into_object(),
+    };
+    let label = format!("{}/{name}", kind.singular());
+    match c.api_create(obj) {
+        Ok(_) => out.outln(format!("{label} created")),
         Err(e) => out.fail(e.to_string()),
     }
 }
@@ -1403,6 +1519,15 @@ fn exec_in(c: &mut Cluster, ns: &str, pod_name: &str, args: &Args, out: &mut Out
     });
     if !running {
         return out.fail(format!("error: unable to upgrade connection: container not found (\"{container}\")"));
+    }
+    // On a real terminal the local shell takes `>`, `|`, `&&` and `;` before kubectl sees them, so
+    // they act on the user's machine, not in the container. There is no local shell here: say so
+    // rather than quietly running them in the container.
+    if let Some(op) = args.rest.iter().find(|w| matches!(w.as_str(), ">" | ">>" | "|" | "&&" | ";" | "<")) {
+        let quoted = args.rest.join(" ").replace('\'', "'\\''");
+        return out.fail(format!(
+            "error: `{op}` would be run by your own shell, outside the container; to run it inside, wrap the command: kubectl exec {pod_name} -- sh -c '{quoted}'"
+        ));
     }
     let ctx = crate::exec::Context { pod: key, container };
     let r = c.exec(&ctx, &args.rest);

@@ -3,6 +3,7 @@
 
 use crate::api::discovery::EndpointSlice;
 use crate::api::meta::{ObjectMeta, Time};
+use crate::api::storage::access_modes_short;
 use crate::api::{Endpoints, Event, Kind, Namespace, Node, Object, Pod, Service};
 use crate::labels::format_map;
 use crate::time::{SimTime, human_duration};
@@ -26,6 +27,31 @@ pub fn headers(kind: Kind, wide: bool) -> Vec<&'static str> {
         ),
         Kind::Namespace => (&["NAME", "STATUS", "AGE"], &[]),
         Kind::Event => (&["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], &[]),
+        Kind::ConfigMap => (&["NAME", "DATA", "AGE"], &[]),
+        Kind::Secret => (&["NAME", "TYPE", "DATA", "AGE"], &[]),
+        Kind::PersistentVolume => (
+            &[
+                "NAME",
+                "CAPACITY",
+                "ACCESS MODES",
+                "RECLAIM POLICY",
+                "STATUS",
+                "CLAIM",
+                "STORAGECLASS",
+                "VOLUMEATTRIBUTESCLASS",
+                "REASON",
+                "AGE",
+            ],
+            &["VOLUMEMODE"],
+        ),
+        Kind::PersistentVolumeClaim => (
+            &["NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS", "VOLUMEATTRIBUTESCLASS", "AGE"],
+            &["VOLUMEMODE"],
+        ),
+        Kind::StorageClass => {
+            (&["NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"], &[])
+        }
+        Kind::StatefulSet => (&["NAME", "READY", "AGE"], &["CONTAINERS", "IMAGES"]),
     };
     let mut h = base.to_vec();
     if wide {
@@ -89,6 +115,75 @@ pub fn row(obj: &Object, name: String, now: SimTime, wide: bool) -> Vec<String> 
         Object::Node(n) => node_row(n, name, now, wide),
         Object::Namespace(ns) => vec![name, namespace_phase(ns), age(&ns.metadata)],
         Object::Event(e) => event_row(e, now),
+        Object::ConfigMap(cm) => vec![name, (cm.data.len() + cm.binary_data.len()).to_string(), age(&cm.metadata)],
+        Object::Secret(sec) => vec![
+            name,
+            if sec.type_.is_empty() { "Opaque".into() } else { sec.type_.clone() },
+            sec.data.len().to_string(),
+            age(&sec.metadata),
+        ],
+        Object::PersistentVolume(pv) => {
+            let claim = pv.spec.claim_ref.as_ref().map_or(String::new(), |c| format!("{}/{}", c.namespace, c.name));
+            let mut r = vec![
+                name,
+                pv.spec.capacity.get("storage").map_or(String::new(), |q| q.0.clone()),
+                access_modes_short(&pv.spec.access_modes),
+                pv.spec.persistent_volume_reclaim_policy.clone(),
+                pv.status.phase.clone(),
+                claim,
+                pv.spec.storage_class_name.clone(),
+                "<unset>".into(),
+                pv.status.reason.clone(),
+                age(&pv.metadata),
+            ];
+            if wide {
+                r.push(if pv.spec.volume_mode.is_empty() { "Filesystem".into() } else { pv.spec.volume_mode.clone() });
+            }
+            r
+        }
+        Object::PersistentVolumeClaim(pvc) => {
+            let mut r = vec![
+                name,
+                pvc.status.phase.clone(),
+                pvc.spec.volume_name.clone(),
+                pvc.status.capacity.get("storage").map_or(String::new(), |q| q.0.clone()),
+                access_modes_short(&pvc.status.access_modes),
+                pvc.spec.storage_class_name.clone().unwrap_or_default(),
+                "<unset>".into(),
+                age(&pvc.metadata),
+            ];
+            if wide {
+                r.push(if pvc.spec.volume_mode.is_empty() {
+                    "Filesystem".into()
+                } else {
+                    pvc.spec.volume_mode.clone()
+                });
+            }
+            r
+        }
+        Object::StorageClass(sc) => {
+            let default =
+                sc.metadata.annotations.get("storageclass.kubernetes.io/is-default-class").is_some_and(|v| v == "true");
+            vec![
+                if default { format!("{name} (default)") } else { name },
+                sc.provisioner.clone(),
+                if sc.reclaim_policy.is_empty() { "Delete".into() } else { sc.reclaim_policy.clone() },
+                if sc.volume_binding_mode.is_empty() { "Immediate".into() } else { sc.volume_binding_mode.clone() },
+                sc.allow_volume_expansion.unwrap_or(false).to_string(),
+                age(&sc.metadata),
+            ]
+        }
+        Object::StatefulSet(ss) => {
+            let mut r = vec![
+                name,
+                format!("{}/{}", ss.status.ready_replicas, ss.spec.replicas.unwrap_or(1)),
+                age(&ss.metadata),
+            ];
+            if wide {
+                r.extend(containers_images(&ss.spec.template.spec));
+            }
+            r
+        }
     }
 }
 

@@ -68,7 +68,7 @@ fn desired_slices(ctx: &Ctx, svc: &Service) -> Vec<SliceContent> {
             continue;
         }
         let ports = resolve_ports(svc, pod);
-        groups.entry(ports).or_default().push(endpoint_for(pod, publish));
+        groups.entry(ports).or_default().push(endpoint_for(pod, svc, publish));
     }
     if groups.is_empty() {
         return vec![(None, None)];
@@ -84,8 +84,9 @@ fn desired_slices(ctx: &Ctx, svc: &Service) -> Vec<SliceContent> {
 
 /// One pod as an endpoint (`podToEndpoint`): ready only when the pod is Ready and not
 /// terminating; serving follows Ready even while terminating; publishNotReadyAddresses makes
-/// every endpoint ready.
-pub fn endpoint_for(pod: &Pod, publish_not_ready: bool) -> Endpoint {
+/// every endpoint ready. A pod whose subdomain names the service is listed by its hostname, which
+/// is what gives StatefulSet pods their own DNS names (`ShouldSetHostname`).
+pub fn endpoint_for(pod: &Pod, svc: &Service, publish_not_ready: bool) -> Endpoint {
     let terminating = pod.metadata.is_terminating();
     let ready = pod.is_ready();
     Endpoint {
@@ -95,7 +96,9 @@ pub fn endpoint_for(pod: &Pod, publish_not_ready: bool) -> Endpoint {
             serving: Some(publish_not_ready || ready),
             terminating: Some(terminating),
         },
-        hostname: None,
+        hostname: Some(pod.spec.hostname.clone()).filter(|h| {
+            !h.is_empty() && pod.spec.subdomain == svc.metadata.name && pod.metadata.namespace == svc.metadata.namespace
+        }),
         node_name: Some(pod.spec.node_name.clone()).filter(|n| !n.is_empty()),
         target_ref: Some(crate::api::meta::ObjectReference {
             api_version: String::new(),

@@ -180,9 +180,49 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     }
 
     if pod.status.pod_ip.is_empty() {
-        let scheduled_at = condition(&pod.status.conditions, "PodScheduled")
-            .and_then(|c| c.last_transition_time)
-            .map_or(ctx.now, |t| t.0);
+        // Volumes are attached and mounted before the sandbox is made (WaitForAttachAndMount).
+        if let Err(wait) = volumes_ready(ctx, pod) {
+            let scheduled_at = admitted_at(pod);
+            let host_ip = ctx
+                .store
+                .get::<crate::api::Node>(&ObjectKey::cluster(node))
+                .map(|n| n.internal_ip().to_string())
+                .unwrap_or_default();
+            let status = status::admitted_status(pod, &host_ip, ctx.now);
+            let mut ops = Vec::new();
+            if status != pod.status {
+                let mut p = pod.clone();
+                p.status = status;
+                ops.push(Op::Update(p.into_object()));
+            }
+            ops.extend(match wait {
+                VolumeWait::Missing(msg) => vec![
+                    event(true, "FailedMount", msg),
+                    Op::WakeAt(ctx.now + SimDuration::seconds(120), Work::Kubelet(key.clone())),
+                ],
+                VolumeWait::Attaching(names) => {
+                    // After two minutes of waiting the kubelet says so, and keeps waiting.
+                    let report_at = scheduled_at + SimDuration::seconds(120);
+                    if ctx.now >= report_at {
+                        vec![
+                            event(
+                                true,
+                                "FailedMount",
+                                format!(
+                                    "Unable to attach or mount volumes: unmounted volumes=[{n}], unattached volumes=[{n}]: timed out waiting for the condition",
+                                    n = names.join(" ")
+                                ),
+                            ),
+                            Op::WakeAt(ctx.now + SimDuration::seconds(120), Work::Kubelet(key.clone())),
+                        ]
+                    } else {
+                        vec![Op::WakeAt(report_at, Work::Kubelet(key.clone()))]
+                    }
+                }
+            });
+            return ops;
+        }
+        let scheduled_at = admitted_at(pod);
         let sandbox_at = scheduled_at + SimDuration(i64::from(200 + jitter(uid, "sandbox", 600)));
         if ctx.now < sandbox_at {
             return vec![Op::WakeAt(sandbox_at, Work::Kubelet(key.clone()))];
@@ -248,6 +288,66 @@ pub fn normalize_image(image: &str) -> String {
         format!("docker.io/library/{name}")
     };
     format!("{full}{tag_or_digest}")
+}
+
+/// When the pod reached this kubelet: when it was scheduled, or created for a pod that named its
+/// node itself (no scheduler involved).
+fn admitted_at(pod: &Pod) -> SimTime {
+    condition(&pod.status.conditions, "PodScheduled")
+        .and_then(|c| c.last_transition_time)
+        .or(pod.metadata.creation_timestamp)
+        .map_or(SimTime(0), |t| t.0)
+}
+
+enum VolumeWait {
+    /// A ConfigMap, Secret or claim is missing: the kubelet's FailedMount message.
+    Missing(String),
+    /// Network disks not yet attached to this node.
+    Attaching(Vec<String>),
+}
+
+/// Whether every volume of the pod can be mounted on its node now.
+fn volumes_ready(ctx: &Ctx, pod: &Pod) -> Result<(), VolumeWait> {
+    use crate::api::{ConfigMap, PersistentVolume, PersistentVolumeClaim, Secret};
+    let ns = pod.metadata.namespace.as_str();
+    let mut attaching = Vec::new();
+    for v in &pod.spec.volumes {
+        if let Some(cm) = &v.config_map
+            && cm.optional != Some(true)
+            && ctx.store.get::<ConfigMap>(&ObjectKey::new(ns, cm.name.as_str())).is_none()
+        {
+            return Err(VolumeWait::Missing(format!(
+                "MountVolume.SetUp failed for volume \"{}\" : configmap \"{}\" not found",
+                v.name, cm.name
+            )));
+        }
+        if let Some(sec) = &v.secret
+            && sec.optional != Some(true)
+            && ctx.store.get::<Secret>(&ObjectKey::new(ns, sec.secret_name.as_str())).is_none()
+        {
+            return Err(VolumeWait::Missing(format!(
+                "MountVolume.SetUp failed for volume \"{}\" : secret \"{}\" not found",
+                v.name, sec.secret_name
+            )));
+        }
+        if let Some(c) = &v.persistent_volume_claim {
+            let claim = ctx.store.get::<PersistentVolumeClaim>(&ObjectKey::new(ns, c.claim_name.as_str()));
+            let pv = claim
+                .filter(|c| !c.spec.volume_name.is_empty())
+                .and_then(|c| ctx.store.get::<PersistentVolume>(&ObjectKey::cluster(c.spec.volume_name.as_str())));
+            match pv {
+                None => attaching.push(v.name.clone()),
+                Some(pv) => {
+                    if super::attach_detach::attachable(pv)
+                        && !ctx.attach.is_attached(&pv.metadata.name, &pod.spec.node_name)
+                    {
+                        attaching.push(v.name.clone());
+                    }
+                }
+            }
+        }
+    }
+    if attaching.is_empty() { Ok(()) } else { Err(VolumeWait::Attaching(attaching)) }
 }
 
 #[cfg(test)]

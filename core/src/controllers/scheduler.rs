@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use crate::api::meta::{Condition, condition};
 use crate::api::node::{TAINT_UNSCHEDULABLE, Taint};
-use crate::api::{Kind, ObjectKey, Pod, Resource};
+use crate::api::{Kind, ObjectKey, PersistentVolumeClaim, Pod, Resource, StorageClass};
+use crate::controllers::persistent_volume::SELECTED_NODE;
 use crate::controllers::{Ctx, EventDraft, Op, jitter, reference};
 use crate::store::NodeSlot;
 
@@ -18,6 +19,63 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
         return Vec::new();
     }
     let slots = ctx.store.node_slots();
+    let pref = reference(Kind::Pod, &pod.metadata);
+    // VolumeBinding: every claim must exist, and be bound unless its class waits for a consumer.
+    let mut selected = Vec::new();
+    for v in &pod.spec.volumes {
+        let Some(c) = &v.persistent_volume_claim else { continue };
+        let ck = ObjectKey::new(pod.metadata.namespace.as_str(), c.claim_name.as_str());
+        let Some(claim) = ctx.store.get::<PersistentVolumeClaim>(&ck) else {
+            return unschedulable(
+                ctx,
+                pod,
+                pref,
+                slots.len(),
+                format!("persistentvolumeclaim \"{}\" not found", c.claim_name),
+            );
+        };
+        if claim.spec.access_modes.iter().any(|m| m == "ReadWriteOncePod") {
+            let taken = ctx.store.list::<Pod>(Some(&pod.metadata.namespace)).any(|p| {
+                p.metadata.uid != pod.metadata.uid
+                    && p.is_active()
+                    && p.spec
+                        .volumes
+                        .iter()
+                        .any(|v| v.persistent_volume_claim.as_ref().is_some_and(|x| x.claim_name == c.claim_name))
+            });
+            if taken {
+                return unschedulable(
+                    ctx,
+                    pod,
+                    pref,
+                    slots.len(),
+                    format!(
+                        "{} node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode",
+                        slots.len()
+                    ),
+                );
+            }
+        }
+        if claim.spec.volume_name.is_empty() {
+            let class = claim.spec.storage_class_name.as_deref().unwrap_or("");
+            let waits = ctx
+                .store
+                .get::<StorageClass>(&ObjectKey::cluster(class))
+                .is_some_and(|sc| sc.volume_binding_mode == "WaitForFirstConsumer");
+            if !waits {
+                return unschedulable(
+                    ctx,
+                    pod,
+                    pref,
+                    slots.len(),
+                    "pod has unbound immediate PersistentVolumeClaims".into(),
+                );
+            }
+            if !claim.metadata.annotations.contains_key(SELECTED_NODE) {
+                selected.push(claim.clone());
+            }
+        }
+    }
     let wants = Wants { cpu: pod.request_milli("cpu"), memory: pod.request_milli("memory") };
     let mut rejections: BTreeMap<String, usize> = BTreeMap::new();
     // Like the real scheduler, start at a varying node and stop once enough feasible nodes are
@@ -38,7 +96,6 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
             *rejections.entry(r).or_default() += 1;
         }
     }
-    let pref = reference(Kind::Pod, &pod.metadata);
 
     let Some(node) = pick(ctx, pod, &feasible) else {
         let total = slots.len();
@@ -67,7 +124,16 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
             Op::Event(EventDraft::warning(pref, COMPONENT, "FailedScheduling", message)),
         ];
     };
-    vec![
+    // A claim that waited for its first consumer learns where that consumer runs, and the volume
+    // controller provisions for it.
+    let mut ops: Vec<Op> = selected
+        .into_iter()
+        .map(|mut c| {
+            c.metadata.annotations.insert(SELECTED_NODE.into(), node.to_string());
+            Op::Update(c.into_object())
+        })
+        .collect();
+    ops.extend([
         Op::Bind { pod: key.clone(), node: node.to_string() },
         Op::Event(EventDraft::normal(
             pref,
@@ -75,7 +141,26 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
             "Scheduled",
             format!("Successfully assigned {}/{} to {node}", pod.metadata.namespace, pod.metadata.name),
         )),
-    ]
+    ]);
+    ops
+}
+
+/// A pod no node can take for a reason of its own (not of any node's): every node is rejected
+/// with the same message.
+fn unschedulable(ctx: &Ctx, pod: &Pod, pref: crate::api::meta::ObjectReference, total: usize, why: String) -> Vec<Op> {
+    let message = format!(
+        "0/{total} nodes are available: {why}. preemption: 0/{total} nodes are available: {total} Preemption is not helpful for scheduling."
+    );
+    if condition(&pod.status.conditions, "PodScheduled").is_some_and(|c| c.status == "False" && c.message == message) {
+        return Vec::new();
+    }
+    let mut p2 = pod.clone();
+    p2.status.phase = "Pending".into();
+    let mut c = Condition::new("PodScheduled", false, ctx.now);
+    c.reason = "Unschedulable".into();
+    c.message = message.clone();
+    crate::api::meta::set_condition(&mut p2.status.conditions, c);
+    vec![Op::Update(p2.into_object()), Op::Event(EventDraft::warning(pref, COMPONENT, "FailedScheduling", message))]
 }
 
 /// What the pod requests, computed once per scheduling attempt.

@@ -477,7 +477,7 @@ impl Cluster {
         // A terminating pod keeps serving while it shuts down (its server drains), until its
         // containers stop: that is what makes serving-terminating endpoints worth falling back to.
         let work = self.kubelet.pod(&pod.metadata.uid);
-        let serving = pod.spec.containers.iter().any(|c| {
+        let serving = pod.spec.containers.iter().find(|c| {
             let running = work.is_some_and(|w| {
                 w.containers.iter().any(|cw| cw.name == c.name && matches!(cw.state, CState::Running { .. }))
             });
@@ -487,12 +487,29 @@ impl Cluster {
                     Process::Exit { .. } => false,
                 }
         });
-        if !serving {
+        let Some(server) = serving else {
             t.steps.push(format!("{} ({ip}) refuses port {port}: nothing listens there", pod.metadata.name));
             return Outcome::Refused;
+        };
+        // A web server answers with the file the path names under its document root, if there is
+        // one (the StatefulSet tutorial writes index.html onto each pod's volume); otherwise with
+        // the pod's name, so the answer shows which pod served it.
+        let path = parse_url(&t.url).map(|u| u.path).unwrap_or_default();
+        let served = crate::runtime::document_root(server).and_then(|root| {
+            let file = if path.is_empty() || path.ends_with('/') { format!("{path}index.html") } else { path.clone() };
+            let file = crate::fs::normalize("/", &format!("{root}/{file}"));
+            self.container_fs(&pod, &server.name).read(&self.files, &file).ok().map(|body| (file, body))
+        });
+        match served {
+            Some((file, body)) => {
+                t.steps.push(format!("{} answers 200 OK with {file}", pod.metadata.name));
+                t.body = body;
+            }
+            None => {
+                t.steps.push(format!("{} answers 200 OK", pod.metadata.name));
+                t.body = format!("{}\n", pod.metadata.name);
+            }
         }
-        t.steps.push(format!("{} answers 200 OK", pod.metadata.name));
-        t.body = format!("{}\n", pod.metadata.name);
         Outcome::Answered
     }
 

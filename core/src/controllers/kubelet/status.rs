@@ -27,6 +27,46 @@ pub fn sandbox_status(pod: &Pod, pod_ip: &str, host_ip: &str, now: SimTime) -> P
     s
 }
 
+/// The status of a pod the kubelet has admitted but cannot start yet (its volumes are not
+/// attached or mounted): Pending, every container waiting in ContainerCreating.
+pub fn admitted_status(pod: &Pod, host_ip: &str, now: SimTime) -> PodStatus {
+    let mut s = pod.status.clone();
+    s.phase = "Pending".into();
+    s.host_ip = host_ip.into();
+    s.host_ips = vec![IpEntry { ip: host_ip.into() }];
+    s.start_time.get_or_insert(Time(now));
+    s.qos_class = qos_class(pod);
+    set_condition(&mut s.conditions, Condition::new("PodReadyToStartContainers", false, now));
+    set_condition(&mut s.conditions, Condition::new("Initialized", true, now));
+    let names: Vec<&str> = pod.spec.containers.iter().map(|c| c.name.as_str()).collect();
+    for t in ["Ready", "ContainersReady"] {
+        let mut c = Condition::new(t, false, now);
+        c.reason = "ContainersNotReady".into();
+        c.message = format!("containers with unready status: [{}]", names.join(" "));
+        set_condition(&mut s.conditions, c);
+    }
+    if !s.conditions.iter().any(|c| c.type_ == "PodScheduled") {
+        set_condition(&mut s.conditions, Condition::new("PodScheduled", true, now));
+    }
+    s.container_statuses = pod
+        .spec
+        .containers
+        .iter()
+        .map(|c| ContainerStatus {
+            name: c.name.clone(),
+            state: ContainerState {
+                waiting: Some(StateWaiting { reason: "ContainerCreating".into(), message: String::new() }),
+                ..Default::default()
+            },
+            image: c.image.clone(),
+            started: Some(false),
+            ..Default::default()
+        })
+        .collect();
+    order_conditions(&mut s.conditions);
+    s
+}
+
 /// The status the kubelet reports for a pod from its record: container states, readiness, phase
 /// and conditions.
 pub fn pod_status(pod: &Pod, w: &PodWork, now: SimTime) -> PodStatus {
@@ -63,6 +103,12 @@ pub fn pod_status(pod: &Pod, w: &PodWork, now: SimTime) -> PodStatus {
             c.message = format!("containers with unready status: [{}]", unready.join(" "));
         }
         set_condition(&mut s.conditions, c);
+    }
+    // The kubelet marks a pod it runs as scheduled, which matters for a pod that named its node
+    // itself and never met the scheduler.
+    if !s.conditions.iter().any(|c| c.type_ == "PodScheduled") {
+        let at = pod.metadata.creation_timestamp.map_or(now, |t| t.0);
+        set_condition(&mut s.conditions, Condition::new("PodScheduled", true, at));
     }
     order_conditions(&mut s.conditions);
     s
