@@ -3,6 +3,7 @@
 //! lines drive the simulation itself.
 
 pub mod args;
+pub mod examples;
 pub mod jsonpath;
 mod kubectl;
 pub mod output;
@@ -107,7 +108,8 @@ impl Cluster {
         if words.is_empty() {
             return Output::default();
         }
-        let rec = Recording { inner: files, read: Default::default() };
+        let files = examples::WithExamples { inner: files };
+        let rec = Recording { inner: &files, read: Default::default() };
         let at = self.now.rfc3339();
         let out = match words[0].as_str() {
             "kubectl" | "k" => kubectl::run(self, &words[1..], &rec),

@@ -23,6 +23,10 @@ pub const SERVICE_WIDTH: f64 = 240.0;
 pub const SERVICE_HEIGHT: f64 = 64.0;
 pub const SERVICES_Y: f64 = 10.0;
 pub const NODES_Y: f64 = SERVICES_Y + SERVICE_HEIGHT + 90.0;
+pub const VOLUME_WIDTH: f64 = 180.0;
+pub const VOLUME_HEIGHT: f64 = 58.0;
+/// Room between the nodes and the row of PersistentVolumes, for the attachment lines.
+pub const VOLUMES_GAP: f64 = 50.0;
 
 #[derive(Clone, PartialEq, Debug, Serialize)]
 pub struct View {
@@ -116,6 +120,10 @@ pub struct VolumeView {
     /// Nodes the disk is attached (or attaching) to.
     pub attached_to: Vec<String>,
     pub files: Vec<FileView>,
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize)]
@@ -228,8 +236,24 @@ impl Cluster {
             .map(|(i, s)| service_view(self, s, 10.0 + i as f64 * (SERVICE_WIDTH + NODE_GAP)))
             .collect();
         let width = (nodes.len().max(services.len()) as f64) * (NODE_WIDTH + NODE_GAP) + 10.0;
-        let volumes = store.list::<PersistentVolume>(None).map(|pv| volume_view(self, pv)).collect();
-        View { time: self.now().rfc3339(), nodes, services, volumes, width, height: NODES_Y + tallest + 20.0 }
+        // PersistentVolumes sit in a row under the nodes: they are not on any node, only attached.
+        let volumes_y = NODES_Y + tallest + VOLUMES_GAP;
+        // As many to a row as the nodes are wide, in name order.
+        let per_row = (((width - 10.0) / (VOLUME_WIDTH + POD_GAP)).floor() as usize).max(1);
+        let volumes: Vec<VolumeView> = store
+            .list::<PersistentVolume>(None)
+            .enumerate()
+            .map(|(i, pv)| {
+                let x = 10.0 + (i % per_row) as f64 * (VOLUME_WIDTH + POD_GAP);
+                let y = volumes_y + (i / per_row) as f64 * (VOLUME_HEIGHT + POD_GAP);
+                volume_view(self, pv, x, y)
+            })
+            .collect();
+        let height = match volumes.last() {
+            Some(v) => v.y + VOLUME_HEIGHT + 20.0,
+            None => NODES_Y + tallest + 20.0,
+        };
+        View { time: self.now().rfc3339(), nodes, services, volumes, width, height }
     }
 }
 
@@ -339,7 +363,7 @@ fn storage_views(c: &Cluster, p: &Pod) -> Vec<StorageView> {
     out
 }
 
-fn volume_view(c: &Cluster, pv: &PersistentVolume) -> VolumeView {
+fn volume_view(c: &Cluster, pv: &PersistentVolume, x: f64, y: f64) -> VolumeView {
     let (backing, files) = match &pv.spec.host_path {
         // A hostPath volume is a directory on whichever node its pod runs; show the claimant's.
         Some(hp) => ("hostPath ".to_string() + &hp.path, Vec::new()),
@@ -363,6 +387,10 @@ fn volume_view(c: &Cluster, pv: &PersistentVolume) -> VolumeView {
         backing,
         attached_to: c.attachments.nodes(&pv.metadata.name),
         files,
+        x,
+        y,
+        w: VOLUME_WIDTH,
+        h: VOLUME_HEIGHT,
     }
 }
 

@@ -1,11 +1,12 @@
 //! The cluster map: nodes as columns holding their pods, services above with a line to each
-//! endpoint. Positions come from core's layout; this module only draws them.
+//! endpoint, PersistentVolumes below with a line to each node they are attached to. Positions
+//! come from core's layout; this module only draws them.
 //!
 //! Lists are keyed by identity plus what is drawn, so a pod that changes is redrawn and every
 //! other element keeps its DOM.
 
 use leptos::prelude::*;
-use podscape_core::view::{NodeView, PodView, ServiceView};
+use podscape_core::view::{NodeView, PodView, ServiceView, StorageView, VolumeView};
 
 use crate::state::Sim;
 
@@ -63,6 +64,32 @@ pub fn ClusterMap() -> impl IntoView {
         })
     });
 
+    let volumes = Memo::new(move |_| view.with(|v| v.volumes.clone()));
+    let attachments = Memo::new(move |_| {
+        view.with(|v| {
+            let nodes: std::collections::BTreeMap<&str, &NodeView> =
+                v.nodes.iter().map(|n| (n.name.as_str(), n)).collect();
+            let mut out = Vec::new();
+            for vol in &v.volumes {
+                for node in &vol.attached_to {
+                    let Some(n) = nodes.get(node.as_str()) else { continue };
+                    let (x1, y1) = (n.x + n.w / 2.0, n.y + n.h);
+                    let (x2, y2) = (vol.x + vol.w / 2.0, vol.y);
+                    out.push((
+                        format!("{}|{node}|{x1}|{y1}|{x2}|{y2}", vol.name),
+                        vol.name.clone(),
+                        node.clone(),
+                        x1,
+                        y1,
+                        x2,
+                        y2,
+                    ));
+                }
+            }
+            out
+        })
+    });
+
     view! {
         <section class="map" aria-label="Cluster map">
             <svg class="map-svg" viewBox=view_box preserveAspectRatio="xMidYMin meet" role="group" aria-label="Nodes, pods and services">
@@ -77,11 +104,26 @@ pub fn ClusterMap() -> impl IntoView {
                 />
                 <For
                     each=move || pods.get()
-                    key=|p| format!("{}|{}|{}|{}|{}|{}", p.uid, p.status, p.ip, p.ready, p.y, p.restarts)
+                    key=|p| format!("{}|{}|{}|{}|{}|{}|{}", p.uid, p.status, p.ip, p.ready, p.y, p.restarts, storage_digest(&p.storage))
                     children=move |p| pod_card(sim, p)
+                />
+                <g class="attach-lines">
+                    <For
+                        each=move || attachments.get()
+                        key=|a| a.0.clone()
+                        children=|(_, volume, node, x1, y1, x2, y2)| view! {
+                            <line class="attach-line" data-testid="attach-line" data-volume=volume data-node=node x1=x1 y1=y1 x2=x2 y2=y2/>
+                        }
+                    />
+                </g>
+                <For
+                    each=move || volumes.get()
+                    key=|v| format!("{}|{}|{}|{}|{}|{}", v.name, v.phase, v.claim, v.files.len(), v.x, v.y)
+                    children=move |v| volume_box(sim, v)
                 />
             </svg>
             <PodInspector/>
+            <VolumeInspector/>
         </section>
     }
 }
@@ -156,7 +198,10 @@ fn pod_card(sim: Sim, p: PodView) -> impl IntoView {
     let selected = move || sim.selected.get().as_deref() == Some(uid.as_str());
     let select = {
         let uid = p.uid.clone();
-        move || sim.selected.set(Some(uid.clone()))
+        move || {
+            sim.selected_volume.set(None);
+            sim.selected.set(Some(uid.clone()));
+        }
     };
     let select_key = select.clone();
     let label = format!(
@@ -194,6 +239,100 @@ fn pod_card(sim: Sim, p: PodView) -> impl IntoView {
             <text class="pod-status" x=p.x + 10.0 y=p.y + 52.0>
                 {format!("{}{}", p.status, if p.restarts > 0 { format!(" · {} restarts", p.restarts) } else { String::new() })}
             </text>
+            {storage_chips(&p)}
+        </g>
+    }
+}
+
+/// What the pod's storage holds, so a pod card redraws when a file appears or vanishes.
+fn storage_digest(storage: &[StorageView]) -> String {
+    storage.iter().map(|s| format!("{}:{};", s.name, s.files.len())).collect()
+}
+
+fn files_count(n: usize) -> String {
+    if n == 1 { "1 file".into() } else { format!("{n} files") }
+}
+
+/// The letter a storage kind is marked with on a pod card.
+fn chip_letter(kind: &str) -> &'static str {
+    match kind {
+        "layer" => "L",
+        "emptyDir" => "E",
+        "hostPath" => "H",
+        "persistentVolumeClaim" => "P",
+        "configMap" => "C",
+        "secret" => "S",
+        _ => "V",
+    }
+}
+
+/// Small marks at the card's top right: one per volume, and one per container layer that holds
+/// files, each with how many files it holds.
+fn storage_chips(p: &PodView) -> impl IntoView + use<> {
+    let shown: Vec<&StorageView> =
+        p.storage.iter().filter(|s| s.kind != "layer" || !s.files.is_empty()).rev().take(5).collect();
+    let right = p.x + p.w - 6.0;
+    shown
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let w = 26.0;
+            let x = right - (i as f64 + 1.0) * (w + 3.0);
+            let label = format!("{} {}: {}, lives with the {}", s.kind, s.name, files_count(s.files.len()), s.lives_with);
+            let class = format!("chip chip-{}", s.lives_with);
+            view! {
+                <g class=class data-testid="storage-chip" data-kind=s.kind.clone() data-files=s.files.len().to_string() aria-label=label>
+                    <rect x=x y=p.y + 6.0 width=w height="15" rx="4"/>
+                    <text x=x + w / 2.0 y=p.y + 17.0 text-anchor="middle">
+                        {format!("{}{}", chip_letter(&s.kind), if s.files.is_empty() { String::new() } else { s.files.len().to_string() })}
+                    </text>
+                </g>
+            }
+        })
+        .collect_view()
+}
+
+/// A PersistentVolume: a disk under the nodes, with its claim, phase and how much it holds.
+fn volume_box(sim: Sim, v: VolumeView) -> impl IntoView {
+    let name = v.name.clone();
+    let short = if v.name.len() > 22 { format!("{}…", &v.name[..21]) } else { v.name.clone() };
+    let label = format!("PersistentVolume {}: {}, claim {}, {}", v.name, v.phase, v.claim, files_count(v.files.len()));
+    let class = format!("volume volume-{}", v.phase.to_lowercase());
+    let select = {
+        let name = name.clone();
+        move || {
+            sim.selected.set(None);
+            sim.selected_volume.set(Some(name.clone()));
+        }
+    };
+    let select_key = select.clone();
+    view! {
+        <g
+            class=class
+            data-testid="volume"
+            data-name=v.name.clone()
+            data-phase=v.phase.clone()
+            data-claim=v.claim.clone()
+            data-files=v.files.len().to_string()
+            tabindex="0"
+            role="button"
+            aria-label=label
+            on:click=move |_| select()
+            on:keydown=move |ev| {
+                if ev.key() == "Enter" || ev.key() == " " {
+                    ev.prevent_default();
+                    select_key();
+                }
+            }
+        >
+            <rect x=v.x y=v.y width=v.w height=v.h rx="14"/>
+            <text class="volume-name" x=v.x + 10.0 y=v.y + 18.0>{short}</text>
+            <text class="volume-claim" x=v.x + 10.0 y=v.y + 34.0>
+                {if v.claim.is_empty() { "unclaimed".to_string() } else { v.claim.clone() }}
+            </text>
+            <text class="volume-meta" x=v.x + 10.0 y=v.y + 49.0>
+                {format!("{} · {} · {} · {}", v.phase, v.access_modes, v.capacity, files_count(v.files.len()))}
+            </text>
         </g>
     }
 }
@@ -228,17 +367,140 @@ fn PodInspector() -> impl IntoView {
                                 <dt>"Ready"</dt><dd>{if p.ready { "yes" } else { "no" }}</dd>
                                 <dt>"Restarts"</dt><dd>{p.restarts}</dd>
                             </dl>
-                            <button
-                                class="danger"
-                                data-testid="delete-pod"
-                                title=shown
-                                on:click=move |_| {
-                                    sim.run(&delete_line);
-                                    sim.selected.set(None);
-                                }
-                            >
-                                "Delete pod"
-                            </button>
+                            {storage_list(sim, &p)}
+                            <div class="actions">
+                                {(p.status == "Running").then(|| {
+                                    let crash = exec_line(&p, None, "kill 1");
+                                    let shown = crash.clone();
+                                    view! {
+                                        <button data-testid="crash-container" title=shown on:click=move |_| sim.run(&crash)>
+                                            "Crash container"
+                                        </button>
+                                    }
+                                })}
+                                <button
+                                    class="danger"
+                                    data-testid="delete-pod"
+                                    title=shown
+                                    on:click=move |_| {
+                                        sim.run(&delete_line);
+                                        sim.selected.set(None);
+                                    }
+                                >
+                                    "Delete pod"
+                                </button>
+                            </div>
+                        </aside>
+                    }
+                })
+            }}
+        </Show>
+    }
+}
+
+/// `kubectl exec` into the pod (and container), running `script` in its shell.
+fn exec_line(p: &PodView, container: Option<&str>, script: &str) -> String {
+    let ns = if p.namespace == "default" { String::new() } else { format!(" -n {}", p.namespace) };
+    let c = container.map(|c| format!(" -c {c}")).unwrap_or_default();
+    if script.contains(' ') && script != "kill 1" {
+        format!("kubectl exec {}{ns}{c} -- sh -c '{script}'", p.name)
+    } else {
+        format!("kubectl exec {}{ns}{c} -- {script}", p.name)
+    }
+}
+
+/// The pod's storage in the inspector: each layer and volume, where it lives, what ends it, its
+/// files; a button writes a file there (through `kubectl exec`), so a learner can see what
+/// survives the next mishap.
+fn storage_list(sim: Sim, p: &PodView) -> impl IntoView + use<> {
+    let running = p.status == "Running";
+    let items = p
+        .storage
+        .iter()
+        .map(|s| {
+            let write = writable_path(s).filter(|_| running).map(|(container, dir)| {
+                let line = exec_line(p, Some(&container), &format!("echo \"$(hostname) was here\" >> {dir}/notes.txt"));
+                let shown = line.clone();
+                view! {
+                    <button class="small" data-testid="write-file" data-kind=s.kind.clone() title=shown on:click=move |_| sim.run(&line)>
+                        "Write a file"
+                    </button>
+                }
+            });
+            let files = s
+                .files
+                .iter()
+                .map(|f| view! { <li><code>{f.path.clone()}</code>" "<span class="preview">{f.preview.clone()}</span></li> })
+                .collect_view();
+            view! {
+                <li class="storage-item" data-testid="storage-item" data-kind=s.kind.clone()>
+                    <div class="storage-head">
+                        <strong>{if s.kind == "layer" { "writable layer".to_string() } else { s.kind.clone() }}</strong>
+                        " "
+                        <span>{s.name.clone()}</span>
+                        {write}
+                    </div>
+                    <div class="storage-meta">
+                        {format!("{} · lives with the {}", s.backing, s.lives_with)}
+                    </div>
+                    <div class="storage-meta">{s.mounts.join(", ")}</div>
+                    <ul class="files">{files}</ul>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <h3 class="inspector-h3">"Storage"</h3>
+        <ul class="storage">{items}</ul>
+    }
+}
+
+/// Where a file can be written in this storage: the first read-write mount (container, path),
+/// or /tmp in a container's own layer.
+fn writable_path(s: &StorageView) -> Option<(String, String)> {
+    if s.kind == "layer" {
+        return Some((s.name.clone(), "/tmp".into()));
+    }
+    s.mounts.iter().find(|m| !m.ends_with(" (ro)")).and_then(|m| {
+        let (c, path) = m.split_once(':')?;
+        Some((c.to_string(), path.to_string()))
+    })
+}
+
+/// The selected PersistentVolume: its claim, phase, where it is attached, and its files.
+#[component]
+fn VolumeInspector() -> impl IntoView {
+    let sim = expect_context::<Sim>();
+    let volume = Memo::new(move |_| {
+        let name = sim.selected_volume.get()?;
+        sim.view.with(|v| v.volumes.iter().find(|x| x.name == name).cloned())
+    });
+    view! {
+        <Show when=move || volume.get().is_some()>
+            {move || {
+                volume.get().map(|v| {
+                    let files = v
+                        .files
+                        .iter()
+                        .map(|f| view! { <li><code>{f.path.clone()}</code>" "<span class="preview">{f.preview.clone()}</span></li> })
+                        .collect_view();
+                    view! {
+                        <aside class="inspector" data-testid="volume-inspector" aria-label="Selected volume">
+                            <header>
+                                <h2>{v.name.clone()}</h2>
+                                <button class="close" aria-label="Close" on:click=move |_| sim.selected_volume.set(None)>"×"</button>
+                            </header>
+                            <dl>
+                                <dt>"Claim"</dt><dd>{if v.claim.is_empty() { "<none>".to_string() } else { v.claim.clone() }}</dd>
+                                <dt>"Phase"</dt><dd>{v.phase.clone()}</dd>
+                                <dt>"Class"</dt><dd>{v.storage_class.clone()}</dd>
+                                <dt>"Size"</dt><dd>{format!("{} {}", v.capacity, v.access_modes)}</dd>
+                                <dt>"Reclaim"</dt><dd>{v.reclaim_policy.clone()}</dd>
+                                <dt>"Backing"</dt><dd>{v.backing.clone()}</dd>
+                                <dt>"Attached"</dt><dd>{if v.attached_to.is_empty() { "nowhere".to_string() } else { v.attached_to.join(", ") }}</dd>
+                            </dl>
+                            <h3 class="inspector-h3">"Files"</h3>
+                            <ul class="files">{files}</ul>
                         </aside>
                     }
                 })

@@ -25,6 +25,8 @@ pub struct Sim {
     pub playing: RwSignal<bool>,
     pub speed: RwSignal<u32>,
     pub selected: RwSignal<Option<String>>,
+    /// The selected PersistentVolume's name.
+    pub selected_volume: RwSignal<Option<String>>,
     next_id: StoredValue<u64>,
 }
 
@@ -44,6 +46,7 @@ impl Sim {
             playing: RwSignal::new(true),
             speed: RwSignal::new(1),
             selected: RwSignal::new(None),
+            selected_volume: RwSignal::new(None),
             next_id: StoredValue::new(0),
         }
     }

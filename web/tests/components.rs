@@ -83,3 +83,46 @@ async fn typed_lines_run_in_the_console() {
     assert!(last.contains("ClusterIP"), "{last}");
     assert_eq!(input.value(), "", "the prompt clears after a line runs");
 }
+
+/// Types a line into the console and runs it.
+async fn type_line(root: &Element, line: &str) {
+    let input: web_sys::HtmlInputElement = all(root, "[data-testid=console-input]").remove(0).unchecked_into();
+    input.set_value(line);
+    input.form().expect("form").request_submit().expect("submit");
+    TimeoutFuture::new(0).await;
+}
+
+fn click(el: &Element) {
+    el.unchecked_ref::<HtmlElement>().click();
+}
+
+#[wasm_bindgen_test]
+async fn volumes_are_drawn_and_a_written_file_survives_the_pod() {
+    let (root, _handle) = mount();
+    TimeoutFuture::new(0).await;
+    click(&all(&root, "[data-testid=play]")[0]);
+    type_line(&root, "kubectl apply -f https://k8s.io/examples/application/web/web.yaml").await;
+    type_line(&root, "sim advance 60s").await;
+    let volumes = all(&root, "[data-testid=volume][data-phase=Bound]");
+    assert_eq!(volumes.len(), 2, "one PersistentVolume per StatefulSet pod");
+    assert_eq!(all(&root, "[data-testid=attach-line]").len(), 2, "each attached to its pod's node");
+    let web0 = all(&root, "[data-testid=pod][data-name=web-0]").remove(0);
+    let chip = all(&web0, "[data-testid=storage-chip][data-kind=persistentVolumeClaim]");
+    assert_eq!(chip.len(), 1);
+    assert_eq!(chip[0].get_attribute("data-files").as_deref(), Some("0"));
+    web0.dispatch_event(&web_sys::MouseEvent::new("click").expect("event")).expect("click");
+    TimeoutFuture::new(0).await;
+    click(&all(&root, "[data-testid=write-file][data-kind=persistentVolumeClaim]")[0]);
+    TimeoutFuture::new(0).await;
+    let lines: Vec<String> = all(&root, "[data-testid=console-line]").iter().filter_map(|l| l.text_content()).collect();
+    assert!(lines.iter().any(|l| l.contains("kubectl exec web-0 -c nginx -- sh -c")), "{lines:?}");
+    // The pod goes; its successor of the same name mounts the same claim and finds the file.
+    type_line(&root, "kubectl delete pod web-0").await;
+    type_line(&root, "sim advance 30s").await;
+    let web0 = all(&root, "[data-testid=pod][data-name=web-0]").remove(0);
+    assert_eq!(web0.get_attribute("data-status").as_deref(), Some("Running"));
+    let chip = all(&web0, "[data-testid=storage-chip][data-kind=persistentVolumeClaim]");
+    assert_eq!(chip[0].get_attribute("data-files").as_deref(), Some("1"));
+    let claimed = all(&root, "[data-testid=volume][data-claim='default/www-web-0']");
+    assert_eq!(claimed[0].get_attribute("data-files").as_deref(), Some("1"));
+}

@@ -1,0 +1,62 @@
+// The course's second lesson, end to end in Chromium: data written in a container survives or
+// vanishes with the thing it lives on. A StatefulSet pod's file, on its PersistentVolume, is still
+// there after the pod is deleted; a file in the container's own layer is gone after a crash.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launch, openPage, screenshot } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await serveDist();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function typeLine(page, line) {
+  await page.fill('[data-testid=console-input]', line);
+  await page.press('[data-testid=console-input]', 'Enter');
+}
+
+const chipFiles = (page, pod, kind) =>
+  page.getAttribute(`[data-testid=pod][data-name="${pod}"] [data-testid=storage-chip][data-kind=${kind}]`, 'data-files');
+
+test('a file on a PersistentVolume outlives its pod; one in the writable layer dies with the container', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.click('[data-testid=play]');
+  await typeLine(page, 'kubectl apply -f https://k8s.io/examples/application/web/web.yaml');
+  await typeLine(page, 'sim advance 60s');
+  assert.equal(await page.locator('[data-testid=volume][data-phase=Bound]').count(), 2);
+  assert.equal(await page.locator('[data-testid=attach-line]').count(), 2);
+
+  // Write to the volume and to the container's own layer, through the inspector's buttons.
+  await page.click('[data-testid=pod][data-name=web-0]');
+  await page.click('[data-testid=write-file][data-kind=persistentVolumeClaim]');
+  await page.click('[data-testid=write-file][data-kind=layer]');
+  assert.equal(await chipFiles(page, 'web-0', 'persistentVolumeClaim'), '1');
+  assert.equal(await chipFiles(page, 'web-0', 'layer'), '1');
+  assert.equal(await page.locator('[data-testid=storage-item]').count(), 2, 'the layer and the claim');
+  await screenshot(page, 'storage-written');
+
+  // A crash: the container restarts with a fresh layer; the volume keeps its file.
+  await page.click('[data-testid=crash-container]');
+  await typeLine(page, 'sim advance 20s');
+  assert.equal(await page.locator('[data-testid=pod][data-name=web-0] [data-testid=storage-chip][data-kind=layer]').count(), 0);
+  assert.equal(await chipFiles(page, 'web-0', 'persistentVolumeClaim'), '1');
+
+  // The pod is deleted: the StatefulSet makes web-0 again, on the same claim, with the file.
+  await page.click('[data-testid=pod][data-name=web-0]');
+  await page.click('[data-testid=delete-pod]');
+  await typeLine(page, 'sim advance 60s');
+  assert.equal(await page.getAttribute('[data-testid=pod][data-name=web-0]', 'data-status'), 'Running');
+  assert.equal(await chipFiles(page, 'web-0', 'persistentVolumeClaim'), '1');
+  await page.click('[data-testid=volume][data-claim="default/www-web-0"]');
+  const inspector = await page.innerText('[data-testid=volume-inspector]');
+  assert.match(inspector, /\/notes\.txt/);
+  assert.match(inspector, /Bound/);
+  await screenshot(page, 'storage-after-delete');
+  assert.deepEqual(errors, []);
+});
