@@ -147,6 +147,23 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
                     q.push(Work::PersistentVolumeClaim(ObjectKey::new(r.namespace.as_str(), r.name.as_str())));
                 }
             }
+            // A free volume may fit a claim that is waiting (the controller's periodic resync of
+            // pending claims finds it; here the change itself wakes them).
+            if let Some(Object::PersistentVolume(pv)) = new
+                && pv.spec.claim_ref.is_none()
+            {
+                let class = pv.spec.storage_class_name.clone();
+                let pending: Vec<ObjectKey> = c
+                    .store
+                    .list::<crate::api::PersistentVolumeClaim>(None)
+                    .filter(|p| p.spec.volume_name.is_empty())
+                    .filter(|p| p.spec.storage_class_name.as_deref().unwrap_or("") == class)
+                    .map(|p| ObjectKey::of(&p.metadata))
+                    .collect();
+                for p in pending {
+                    c.queues.push(Work::PersistentVolumeClaim(p));
+                }
+            }
         }
         Kind::StorageClass => {
             // A new default or a new class can settle claims that were waiting for one.

@@ -772,3 +772,52 @@ fn the_view_shows_volumes_mounts_and_files() {
     assert_eq!(vol.phase, "Bound");
     assert_eq!(vol.access_modes, "RWO");
 }
+
+/// A Delete policy needs a plugin that can delete the storage: a hostPath volume outside /tmp
+/// cannot be, so it goes Failed and keeps its data (hostPathDeleter, deleteVolumeOperation).
+#[test]
+fn a_volume_that_cannot_be_deleted_goes_failed() {
+    let mut c = Cluster::new(Config::default());
+    apply(
+        &mut c,
+        "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: hand-made}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: Delete\n  storageClassName: manual\n  hostPath: {path: /mnt/data}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c}\nspec:\n  storageClassName: manual\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n",
+    );
+    c.advance(secs(5));
+    assert_eq!(volume(&c, "hand-made").unwrap().status.phase, "Bound");
+    run(&mut c, "kubectl delete pvc c");
+    c.advance(secs(5));
+    let pv = volume(&c, "hand-made").unwrap();
+    assert_eq!(pv.status.phase, "Failed");
+    assert_eq!(pv.status.message, "host_path deleter only supports /tmp/.+ but received provided /mnt/data");
+    assert!(run(&mut c, "kubectl get pv hand-made").contains("Failed"));
+    assert_eq!(events(&c, "VolumeFailedDelete").len(), 1);
+}
+
+/// The other two ways out for a StatefulSet pod on a lost node: the node comes back (its kubelet
+/// confirms the pod stopped), or the Node object is deleted (the pod GC removes its pods).
+#[test]
+fn a_statefulset_pod_on_a_lost_node_is_replaced_when_the_node_returns_or_is_deleted() {
+    for way_out in ["recover", "delete"] {
+        let mut c = Cluster::new(Config::default());
+        apply(&mut c, WEB);
+        wait_for(&mut c, 120, "web-1", |c| {
+            c.store().get::<Pod>(&ObjectKey::new("default", "web-1")).is_some_and(Pod::is_ready)
+        });
+        run(&mut c, "kubectl exec web-0 -- sh -c 'echo zero > /usr/share/nginx/html/index.html'");
+        let w0 = pod(&c, "web-0");
+        let node = w0.spec.node_name.clone();
+        run(&mut c, &format!("sim fail node {node}"));
+        c.advance(secs(15 * 60));
+        assert_eq!(pod(&c, "web-0").metadata.uid, w0.metadata.uid, "{way_out}: still the old pod");
+        match way_out {
+            "recover" => run(&mut c, &format!("sim recover node {node}")),
+            _ => run(&mut c, &format!("kubectl delete node {node}")),
+        };
+        wait_for(&mut c, 600, &format!("{way_out}: web-0 again"), |c| {
+            c.store()
+                .get::<Pod>(&ObjectKey::new("default", "web-0"))
+                .is_some_and(|p| p.metadata.uid != w0.metadata.uid && p.is_ready())
+        });
+        assert_eq!(read(&mut c, "web-0", "/usr/share/nginx/html/index.html").as_deref(), Some("zero\n"), "{way_out}");
+    }
+}

@@ -245,10 +245,38 @@ pub fn reconcile_volume(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     let phase = match (&pv.spec.claim_ref, claim_alive) {
         (None, _) => "Available",
         (Some(_), true) => "Bound",
+        (Some(_), false) if pv.status.phase == "Failed" => "Failed",
         (Some(_), false) if pv.status.phase == "Bound" || pv.status.phase == "Released" => "Released",
         (Some(_), false) => pv.status.phase.as_str(),
     };
     if phase == "Released" && pv.spec.persistent_volume_reclaim_policy == "Delete" {
+        // Only a plugin that can delete the storage can honour Delete: the provisioner for its
+        // own disks, the hostPath deleter for paths under /tmp (`hostPathDeleter`); anything
+        // else fails and keeps its data (`deleteVolumeOperation`).
+        let failure = match (&pv.spec.csi, &pv.spec.host_path) {
+            (Some(_), _) => None,
+            (None, Some(hp)) if hp.path.starts_with("/tmp/") && hp.path.len() > 5 => None,
+            (None, Some(hp)) => {
+                Some(format!("host_path deleter only supports /tmp/.+ but received provided {}", hp.path))
+            }
+            (None, None) => Some(format!(
+                "error getting deleter volume plugin for volume \"{}\": no deletable volume plugin matched",
+                pv.metadata.name
+            )),
+        };
+        if let Some(message) = failure {
+            if pv.status.phase == "Failed" {
+                return Vec::new();
+            }
+            let mut v = pv.clone();
+            v.status.phase = "Failed".into();
+            v.status.message = message.clone();
+            v.status.last_phase_transition_time = Some(crate::api::meta::Time(ctx.now));
+            return vec![
+                Op::Update(v.into_object()),
+                Op::Event(EventDraft::warning(vref, COMPONENT, "VolumeFailedDelete", message)),
+            ];
+        }
         return vec![
             Op::Delete { kind: Kind::PersistentVolume, key: key.clone() },
             Op::Event(EventDraft::normal(
