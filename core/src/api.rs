@@ -4,6 +4,7 @@
 //! Fields that Podscape does not simulate yet are kept as raw JSON values rather than dropped, so
 //! they survive an apply and an export.
 
+pub mod account;
 pub mod discovery;
 pub mod event;
 pub mod meta;
@@ -12,10 +13,12 @@ pub mod pod;
 pub mod quantity;
 pub mod service;
 pub mod storage;
+pub mod stored;
 pub mod workload;
 
 use serde_json::Value;
 
+pub use account::ServiceAccount;
 pub use discovery::{EndpointSlice, Endpoints};
 pub use event::Event;
 pub use meta::{ObjectMeta, Uid};
@@ -23,6 +26,10 @@ pub use node::{Namespace, Node};
 pub use pod::Pod;
 pub use service::Service;
 pub use storage::{ConfigMap, PersistentVolume, PersistentVolumeClaim, Secret, StorageClass};
+pub use stored::{
+    ClusterRole, ClusterRoleBinding, CronJob, CustomResourceDefinition, DaemonSet, HorizontalPodAutoscaler, Ingress,
+    IngressClass, Job, LimitRange, NetworkPolicy, PodDisruptionBudget, PriorityClass, ResourceQuota, Role, RoleBinding,
+};
 pub use workload::{Deployment, ReplicaSet, StatefulSet};
 
 /// Where an object lives: its namespace (empty for cluster-scoped kinds) and its name.
@@ -124,7 +131,10 @@ macro_rules! kinds {
                 };
                 if let Value::Object(map) = &mut v {
                     let kind = self.kind();
-                    map.insert("apiVersion".into(), Value::String(kind.api_version()));
+                    // A stored kind keeps the version it was written in.
+                    if !map.contains_key("apiVersion") {
+                        map.insert("apiVersion".into(), Value::String(kind.api_version()));
+                    }
                     map.insert("kind".into(), Value::String(kind.name().into()));
                 }
                 v
@@ -133,7 +143,9 @@ macro_rules! kinds {
             /// Reads an object of `kind` from JSON (`apiVersion` and `kind` already checked).
             pub fn from_value(kind: Kind, mut value: Value) -> Result<Object, String> {
                 if let Value::Object(map) = &mut value {
-                    map.remove("apiVersion");
+                    if kind.simulated() {
+                        map.remove("apiVersion");
+                    }
                     map.remove("kind");
                 }
                 match kind {
@@ -178,15 +190,71 @@ kinds! {
     },
     StorageClass(StorageClass) { group: "storage.k8s.io", plural: "storageclasses", short: ["sc"], namespaced: false },
     StatefulSet(StatefulSet) { group: "apps", plural: "statefulsets", short: ["sts"], namespaced: true },
+    ServiceAccount(ServiceAccount) { group: "", plural: "serviceaccounts", short: ["sa"], namespaced: true },
+    Ingress(Ingress) { group: "networking.k8s.io", plural: "ingresses", short: ["ing"], namespaced: true },
+    IngressClass(IngressClass) { group: "networking.k8s.io", plural: "ingressclasses", short: [], namespaced: false },
+    NetworkPolicy(NetworkPolicy) {
+        group: "networking.k8s.io", plural: "networkpolicies", short: ["netpol"], namespaced: true
+    },
+    PodDisruptionBudget(PodDisruptionBudget) {
+        group: "policy", plural: "poddisruptionbudgets", short: ["pdb"], namespaced: true
+    },
+    HorizontalPodAutoscaler(HorizontalPodAutoscaler) {
+        group: "autoscaling", plural: "horizontalpodautoscalers", short: ["hpa"], namespaced: true
+    },
+    DaemonSet(DaemonSet) { group: "apps", plural: "daemonsets", short: ["ds"], namespaced: true },
+    Job(Job) { group: "batch", plural: "jobs", short: [], namespaced: true },
+    CronJob(CronJob) { group: "batch", plural: "cronjobs", short: ["cj"], namespaced: true },
+    Role(Role) { group: "rbac.authorization.k8s.io", plural: "roles", short: [], namespaced: true },
+    RoleBinding(RoleBinding) { group: "rbac.authorization.k8s.io", plural: "rolebindings", short: [], namespaced: true },
+    ClusterRole(ClusterRole) { group: "rbac.authorization.k8s.io", plural: "clusterroles", short: [], namespaced: false },
+    ClusterRoleBinding(ClusterRoleBinding) {
+        group: "rbac.authorization.k8s.io", plural: "clusterrolebindings", short: [], namespaced: false
+    },
+    CustomResourceDefinition(CustomResourceDefinition) {
+        group: "apiextensions.k8s.io", plural: "customresourcedefinitions", short: ["crd", "crds"], namespaced: false
+    },
+    LimitRange(LimitRange) { group: "", plural: "limitranges", short: ["limits"], namespaced: true },
+    ResourceQuota(ResourceQuota) { group: "", plural: "resourcequotas", short: ["quota"], namespaced: true },
+    PriorityClass(PriorityClass) { group: "scheduling.k8s.io", plural: "priorityclasses", short: ["pc"], namespaced: false },
 }
 
 impl Kind {
-    /// `v1`, `apps/v1`, `discovery.k8s.io/v1`.
+    /// The preferred version: `v1`, `apps/v1`, `autoscaling/v2`.
     pub fn api_version(self) -> String {
-        match self.group() {
-            "" => "v1".into(),
-            g => format!("{g}/v1"),
+        match (self, self.group()) {
+            (Kind::HorizontalPodAutoscaler, _) => "autoscaling/v2".into(),
+            (_, "") => "v1".into(),
+            (_, g) => format!("{g}/v1"),
         }
+    }
+
+    /// Whether a manifest may name this kind in `api_version` (the served versions).
+    pub fn serves(self, api_version: &str) -> bool {
+        api_version == self.api_version() || (self == Kind::HorizontalPodAutoscaler && api_version == "autoscaling/v1")
+    }
+
+    /// Whether a controller acts on objects of this kind; the others are stored, not simulated.
+    pub fn simulated(self) -> bool {
+        !matches!(
+            self,
+            Kind::Ingress
+                | Kind::IngressClass
+                | Kind::NetworkPolicy
+                | Kind::PodDisruptionBudget
+                | Kind::HorizontalPodAutoscaler
+                | Kind::DaemonSet
+                | Kind::Job
+                | Kind::CronJob
+                | Kind::Role
+                | Kind::RoleBinding
+                | Kind::ClusterRole
+                | Kind::ClusterRoleBinding
+                | Kind::CustomResourceDefinition
+                | Kind::LimitRange
+                | Kind::ResourceQuota
+                | Kind::PriorityClass
+        )
     }
 
     /// The lower-case singular: `pod`, `endpointslice`.
@@ -223,7 +291,7 @@ impl Kind {
 
     /// Kind from an `apiVersion` and `kind` pair, as a manifest names it.
     pub fn from_type(api_version: &str, kind: &str) -> Option<Kind> {
-        Kind::ALL.iter().copied().find(|k| k.name() == kind && k.api_version() == api_version)
+        Kind::ALL.iter().copied().find(|k| k.name() == kind && k.serves(api_version))
     }
 }
 

@@ -47,6 +47,35 @@ impl ApiError {
     }
 }
 
+/// ValidatePodUpdate's refusal: a pod's spec is fixed once created, but for these fields.
+const POD_UPDATE_FORBIDDEN: &str = "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
+
+/// Whether an update changes only what ValidatePodUpdate lets change: container images,
+/// tolerations added to the existing ones, a negative grace period set to 1.
+fn pod_update_allowed(before: &Pod, after: &Pod) -> bool {
+    let mut allowed = before.spec.clone();
+    if allowed.containers.len() != after.spec.containers.len()
+        || allowed.init_containers.len() != after.spec.init_containers.len()
+    {
+        return false;
+    }
+    for (c, n) in allowed.containers.iter_mut().zip(&after.spec.containers) {
+        c.image = n.image.clone();
+    }
+    for (c, n) in allowed.init_containers.iter_mut().zip(&after.spec.init_containers) {
+        c.image = n.image.clone();
+    }
+    if before.spec.tolerations.iter().all(|t| after.spec.tolerations.contains(t)) {
+        allowed.tolerations = after.spec.tolerations.clone();
+    }
+    if before.spec.termination_grace_period_seconds.is_some_and(|g| g < 0)
+        && after.spec.termination_grace_period_seconds == Some(1)
+    {
+        allowed.termination_grace_period_seconds = Some(1);
+    }
+    allowed == after.spec
+}
+
 /// How kubectl prints an API error: `Error from server (NotFound): pods "x" not found`; an
 /// Invalid error is printed as its message, prefixed `The`.
 impl fmt::Display for ApiError {
@@ -108,7 +137,7 @@ impl Cluster {
             return Err(ApiError::already_exists(kind, &name));
         }
         crate::defaults::apply(&mut obj);
-        self.admit(&mut obj)?;
+        self.admit(&mut obj, true)?;
         if let Object::Service(svc) = &mut obj {
             self.allocate_service(svc)?;
         }
@@ -140,7 +169,7 @@ impl Cluster {
         if !errs.is_empty() {
             return Err(ApiError::invalid(kind, &key.name, &errs));
         }
-        self.admit(&mut obj)?;
+        self.admit(&mut obj, false)?;
         let immutable = match (&old, &obj) {
             (Object::ConfigMap(a), Object::ConfigMap(b)) => {
                 a.immutable == Some(true) && (a.data != b.data || a.binary_data != b.binary_data)
@@ -154,6 +183,11 @@ impl Cluster {
                 &key.name,
                 &[FieldError::forbidden("data", "field is immutable when `immutable` is set")],
             ));
+        }
+        if let (Object::Pod(before), Object::Pod(after)) = (&old, &obj)
+            && !pod_update_allowed(before, after)
+        {
+            return Err(ApiError::invalid(kind, &key.name, &[FieldError::forbidden("spec", POD_UPDATE_FORBIDDEN)]));
         }
         if let (Object::Service(before), Object::Service(after)) = (&old, &mut obj) {
             self.reallocate_node_ports(before, after)?;
@@ -347,7 +381,7 @@ impl Cluster {
     /// Admission: what the API server changes or refuses after validation. A Secret's stringData
     /// is merged into data (base64), and data must be base64; a claim without a class gets the
     /// default class (the DefaultStorageClass admission plugin).
-    fn admit(&mut self, obj: &mut Object) -> Result<(), ApiError> {
+    fn admit(&mut self, obj: &mut Object, creating: bool) -> Result<(), ApiError> {
         use base64::Engine as _;
         let b64 = base64::engine::general_purpose::STANDARD;
         match obj {
@@ -368,6 +402,21 @@ impl Cluster {
                             ),
                         });
                     }
+                }
+            }
+            // The ServiceAccount admission plugin: a pod runs as an account that exists.
+            Object::Pod(p) if creating => {
+                let account =
+                    if p.spec.service_account_name.is_empty() { "default" } else { &p.spec.service_account_name };
+                let key = ObjectKey::new(p.metadata.namespace.as_str(), account);
+                if self.store.get::<crate::api::ServiceAccount>(&key).is_none() {
+                    return Err(ApiError {
+                        reason: Reason::Forbidden,
+                        message: format!(
+                            "pods \"{}\" is forbidden: error looking up service account {}/{account}: serviceaccount \"{account}\" not found",
+                            p.metadata.name, p.metadata.namespace
+                        ),
+                    });
                 }
             }
             Object::PersistentVolumeClaim(pvc) if pvc.spec.storage_class_name.is_none() => {

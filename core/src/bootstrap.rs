@@ -27,6 +27,8 @@ pub fn bootstrap(c: &mut Cluster, empty: bool, nodes: usize) {
         let obj = Namespace { metadata: ObjectMeta { name: ns.into(), ..Default::default() }, ..Default::default() };
         c.api_create(obj.into_object()).expect("system namespace");
     }
+    // Each namespace's `default` ServiceAccount exists before anything runs in it.
+    c.settle();
     for i in 1..=nodes {
         c.add_node(&format!("node-{i}")).expect("default node");
     }

@@ -17,6 +17,7 @@ pub mod persistent_volume;
 pub mod pod_gc;
 pub mod replicaset;
 pub mod scheduler;
+pub mod service_account;
 pub mod statefulset;
 pub mod taint_eviction;
 
@@ -56,6 +57,8 @@ pub enum Work {
     PersistentVolume(ObjectKey),
     /// Attach or detach the volume a claim is bound to, following the pods that use it.
     AttachDetach(ObjectKey),
+    /// A namespace whose `default` ServiceAccount may be missing.
+    ServiceAccounts(String),
     /// A traffic generator's next request (handled by the network, not a reconciler).
     Traffic(u32),
 }
@@ -175,6 +178,7 @@ pub fn reconcile(ctx: &Ctx, work: &Work) -> Vec<Op> {
         Work::PersistentVolumeClaim(key) => persistent_volume::reconcile_claim(ctx, key),
         Work::PersistentVolume(key) => persistent_volume::reconcile_volume(ctx, key),
         Work::AttachDetach(key) => attach_detach::reconcile(ctx, key),
+        Work::ServiceAccounts(ns) => service_account::reconcile(ctx, ns),
     }
 }
 

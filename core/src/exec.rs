@@ -504,13 +504,7 @@ impl Cluster {
             ("HOSTNAME".to_string(), pod.metadata.name.clone()),
         ];
         if let Some(c) = pod.spec.containers.iter().find(|c| c.name == ctx.container) {
-            for e in &c.env {
-                if let (Some(k), Some(v)) =
-                    (e.get("name").and_then(|v| v.as_str()), e.get("value").and_then(|v| v.as_str()))
-                {
-                    env.push((k.to_string(), v.to_string()));
-                }
-            }
+            env.extend(crate::controllers::kubelet::env::resolve(&self.store, pod, c).unwrap_or_default());
         }
         let started = pod.metadata.creation_timestamp;
         let links = pod.spec.enable_service_links != Some(false);

@@ -187,7 +187,10 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
                 }
             });
         }
-        Kind::Namespace | Kind::Event => {}
+        // A new namespace gets its `default` ServiceAccount (the serviceaccounts controller).
+        Kind::Namespace => q.push(Work::ServiceAccounts(key.name.clone())),
+        Kind::ServiceAccount => q.push(Work::ServiceAccounts(key.namespace.clone())),
+        _ => {}
     }
     // An object that is gone may leave dependents whose owners are now all gone.
     if new.is_none()

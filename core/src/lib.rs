@@ -63,6 +63,9 @@ impl Default for Config {
 /// controller that never settles is reported, not allowed to hang the page.
 const RECONCILES_PER_OBJECT: usize = 64;
 const MIN_RECONCILES_PER_INSTANT: usize = 100_000;
+/// How long a controller waits before trying again to create a pod the API server refused.
+const CREATE_RETRY: SimDuration = SimDuration::seconds(10);
+
 /// A bound on pending timers.
 const MAX_TIMERS: usize = 1_000_000;
 
@@ -258,12 +261,25 @@ impl Cluster {
                         "SuccessfulCreate",
                         format!("Created pod: {}", created.meta().name),
                     )),
-                    Err(e) => self.record(EventDraft::warning(
-                        by,
-                        "replicaset-controller",
-                        "FailedCreate",
-                        format!("Error creating: {}", e.message),
-                    )),
+                    Err(e) => {
+                        // The controller tries again later (its work queue's rate limiter), so a
+                        // missing ServiceAccount or namespace quota does not stall it for good.
+                        let key = api::ObjectKey::new(by.namespace.as_str(), by.name.as_str());
+                        let retry = match by.kind.as_str() {
+                            "StatefulSet" => Some(Work::StatefulSet(key)),
+                            "ReplicaSet" => Some(Work::ReplicaSet(key)),
+                            _ => None,
+                        };
+                        if let Some(w) = retry {
+                            self.timers.schedule(self.now + CREATE_RETRY, w);
+                        }
+                        self.record(EventDraft::warning(
+                            by,
+                            "replicaset-controller",
+                            "FailedCreate",
+                            format!("Error creating: {}", e.message),
+                        ))
+                    }
                 },
                 Op::Update(obj) => {
                     let _ = self.api_update(obj);

@@ -74,7 +74,88 @@ pub fn to_object(value: Value) -> Result<Object, String> {
     let Some(k) = Kind::from_type(&api_version, &kind) else {
         return Err(format!("no matches for kind \"{kind}\" in version \"{api_version}\""));
     };
-    Object::from_value(k, value).map_err(|e| format!("error decoding {kind}: {e}"))
+    match Object::from_value(k, value.clone()) {
+        Ok(o) => Ok(o),
+        Err(e) => {
+            let path = failing_path(k, &value, &e);
+            let at = if path.is_empty() { String::new() } else { format!("{path}: ") };
+            Err(format!("{kind} in version \"{api_version}\" cannot be handled as a {kind}: {at}{e}"))
+        }
+    }
+}
+
+/// The field a document fails to decode at (`spec.template.spec.containers[0].ports[0].containerPort`),
+/// found by taking fields away until the document decodes: the decoder itself does not say, and a
+/// path-tracking decoder would double the code of every kind's decoding in the page's bundle.
+fn failing_path(kind: Kind, root: &Value, error: &str) -> String {
+    let mut path: Vec<(String, Option<usize>)> = Vec::new();
+    loop {
+        let pointer: String = path
+            .iter()
+            .map(|(k, i)| match i {
+                Some(i) => format!("/{i}"),
+                None => format!("/{}", k.replace('~', "~0").replace('/', "~1")),
+            })
+            .collect();
+        let Some(node) = root.pointer(&pointer) else { break };
+        let children: Vec<(String, Option<usize>)> = match node {
+            Value::Object(m) => m
+                .keys()
+                .filter(|k| !(path.is_empty() && (*k == "apiVersion" || *k == "kind")))
+                .map(|k| (k.clone(), None))
+                .collect(),
+            Value::Array(a) => (0..a.len()).map(|i| (String::new(), Some(i))).collect(),
+            _ => break,
+        };
+        let culprit = children.into_iter().find(|(key, index)| {
+            let mut trial = root.clone();
+            match (trial.pointer_mut(&pointer), index) {
+                (Some(Value::Object(m)), None) => {
+                    m.remove(key);
+                }
+                (Some(Value::Array(a)), Some(i)) => {
+                    a.remove(*i);
+                }
+                _ => return false,
+            }
+            Object::from_value(kind, trial).is_ok()
+        });
+        match culprit {
+            Some(c) => path.push(c),
+            None => {
+                // A required field cannot be taken away; the decoder's message quotes the value it
+                // could not take, which names the field among its siblings.
+                if let Value::Object(m) = node {
+                    let quoted = |v: &Value| match v {
+                        Value::String(s) => Some(format!("string \"{s}\"")),
+                        Value::Number(n) if n.is_f64() => Some(format!("floating point `{n}`")),
+                        Value::Number(n) => Some(format!("integer `{n}`")),
+                        Value::Bool(b) => Some(format!("boolean `{b}`")),
+                        _ => None,
+                    };
+                    if let Some(k) =
+                        m.iter().find(|(_, v)| quoted(v).is_some_and(|q| error.contains(&q))).map(|(k, _)| k)
+                    {
+                        path.push((k.clone(), None));
+                    }
+                }
+                break;
+            }
+        }
+    }
+    let mut out = String::new();
+    for (k, i) in path {
+        match i {
+            Some(i) => out.push_str(&format!("[{i}]")),
+            None => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&k);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -103,6 +184,13 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
         assert!(to_object(serde_json::json!({"apiVersion": "v1"})).unwrap_err().contains("kind not set"));
+        let bad = serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+            "spec": {"replicas": 1, "template": {"spec": {"containers": [{"name": "a"}, {"name": "b", "ports": [{"containerPort": "eighty"}]}]}}}});
+        let e = to_object(bad).unwrap_err();
+        assert!(
+            e.starts_with("Deployment in version \"apps/v1\" cannot be handled as a Deployment: spec.template.spec.containers[1].ports[0].containerPort: invalid type"),
+            "{e}"
+        );
         assert!(
             to_object(serde_json::json!({"apiVersion": "v9", "kind": "Pod"}))
                 .unwrap_err()

@@ -7,8 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::api::discovery::LABEL_SERVICE_NAME;
 use crate::api::{
-    ConfigMap, Deployment, EndpointSlice, Endpoints, Event, Kind, Namespace, Node, Object, ObjectKey, PersistentVolume,
-    PersistentVolumeClaim, Pod, ReplicaSet, Resource, Secret, Service, StatefulSet, StorageClass, Uid,
+    ClusterRole, ClusterRoleBinding, ConfigMap, CronJob, CustomResourceDefinition, DaemonSet, Deployment,
+    EndpointSlice, Endpoints, Event, HorizontalPodAutoscaler, Ingress, IngressClass, Job, Kind, LimitRange, Namespace,
+    NetworkPolicy, Node, Object, ObjectKey, PersistentVolume, PersistentVolumeClaim, Pod, PodDisruptionBudget,
+    PriorityClass, ReplicaSet, Resource, ResourceQuota, Role, RoleBinding, Secret, Service, ServiceAccount,
+    StatefulSet, StorageClass, Uid,
 };
 use crate::labels::Selector;
 use crate::object_graph::{ObjRef, ObjectGraph};
@@ -32,6 +35,23 @@ pub struct Store {
     persistentvolumeclaims: Table<PersistentVolumeClaim>,
     storageclasses: Table<StorageClass>,
     statefulsets: Table<StatefulSet>,
+    serviceaccounts: Table<ServiceAccount>,
+    ingresses: Table<Ingress>,
+    ingressclasses: Table<IngressClass>,
+    networkpolicies: Table<NetworkPolicy>,
+    poddisruptionbudgets: Table<PodDisruptionBudget>,
+    horizontalpodautoscalers: Table<HorizontalPodAutoscaler>,
+    daemonsets: Table<DaemonSet>,
+    jobs: Table<Job>,
+    cronjobs: Table<CronJob>,
+    roles: Table<Role>,
+    rolebindings: Table<RoleBinding>,
+    clusterroles: Table<ClusterRole>,
+    clusterrolebindings: Table<ClusterRoleBinding>,
+    customresourcedefinitions: Table<CustomResourceDefinition>,
+    limitranges: Table<LimitRange>,
+    resourcequotas: Table<ResourceQuota>,
+    priorityclasses: Table<PriorityClass>,
     resource_version: u64,
     idx: Indexes,
     graph: ObjectGraph,
@@ -115,6 +135,23 @@ stored! {
     PersistentVolumeClaim => persistentvolumeclaims;
     StorageClass => storageclasses;
     StatefulSet => statefulsets;
+    ServiceAccount => serviceaccounts;
+    Ingress => ingresses;
+    IngressClass => ingressclasses;
+    NetworkPolicy => networkpolicies;
+    PodDisruptionBudget => poddisruptionbudgets;
+    HorizontalPodAutoscaler => horizontalpodautoscalers;
+    DaemonSet => daemonsets;
+    Job => jobs;
+    CronJob => cronjobs;
+    Role => roles;
+    RoleBinding => rolebindings;
+    ClusterRole => clusterroles;
+    ClusterRoleBinding => clusterrolebindings;
+    CustomResourceDefinition => customresourcedefinitions;
+    LimitRange => limitranges;
+    ResourceQuota => resourcequotas;
+    PriorityClass => priorityclasses;
     Pod => pods, reindex_pod;
 }
 
@@ -122,7 +159,9 @@ stored! {
 macro_rules! each_kind {
     ($m:ident) => {
         $m! { Namespace, Node, Pod, Service, Endpoints, EndpointSlice, Deployment, ReplicaSet, Event, ConfigMap, Secret,
-        PersistentVolume, PersistentVolumeClaim, StorageClass, StatefulSet }
+        PersistentVolume, PersistentVolumeClaim, StorageClass, StatefulSet, ServiceAccount, Ingress, IngressClass,
+        NetworkPolicy, PodDisruptionBudget, HorizontalPodAutoscaler, DaemonSet, Job, CronJob, Role, RoleBinding,
+        ClusterRole, ClusterRoleBinding, CustomResourceDefinition, LimitRange, ResourceQuota, PriorityClass }
     };
 }
 

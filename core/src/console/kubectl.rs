@@ -86,7 +86,18 @@ fn requests(positional: &[String], verb: &str, out: &mut Output) -> Option<Vec<(
     let mut kinds = Vec::new();
     for t in first.split(',') {
         if t == "all" {
-            kinds.extend([Kind::Pod, Kind::Service, Kind::Deployment, Kind::ReplicaSet]);
+            // The `all` category, in kubectl's order.
+            kinds.extend([
+                Kind::Pod,
+                Kind::Service,
+                Kind::DaemonSet,
+                Kind::Deployment,
+                Kind::ReplicaSet,
+                Kind::StatefulSet,
+                Kind::HorizontalPodAutoscaler,
+                Kind::CronJob,
+                Kind::Job,
+            ]);
         } else {
             kinds.push(kind_of(t, out)?);
         }
@@ -164,6 +175,11 @@ fn get(c: &mut Cluster, words: &[String], out: &mut Output) {
                 found.extend(objs);
             }
         }
+    }
+    let mut stored: Vec<Kind> = found.iter().map(Object::kind).filter(|k| !k.simulated()).collect();
+    stored.dedup();
+    for kind in stored {
+        out.errln(stored_warning(kind));
     }
     if args.flag("watch") {
         out.errln("error: watch is not supported yet; run the command again after `sim advance`");
@@ -561,8 +577,17 @@ fn apply(c: &mut Cluster, words: &[String], files: &dyn Files, out: &mut Output)
         };
         for doc in docs {
             let last_applied = serde_json::to_string(&doc.value).unwrap_or_default();
+            let index = doc.index;
             let mut obj = match manifest::to_object(doc.value) {
                 Ok(o) => o,
+                Err(e) if e.contains("cannot be handled as") => {
+                    // The API server's BadRequest, with the document it came from.
+                    out.fail(format!(
+                        "Error from server (BadRequest): error when creating \"{path}\" (document {}): {e}",
+                        index + 1
+                    ));
+                    continue;
+                }
                 Err(e) => {
                     out.fail(format!("error: error validating \"{path}\": {e}"));
                     continue;
@@ -576,7 +601,12 @@ fn apply(c: &mut Cluster, words: &[String], files: &dyn Files, out: &mut Output)
             let label = format!("{}/{}", kind.qualified(), obj.meta().name);
             match c.store.get_object(kind, &obj.key()) {
                 None => match c.api_create(obj) {
-                    Ok(_) => out.outln(format!("{label} created")),
+                    Ok(_) => {
+                        out.outln(format!("{label} created"));
+                        if !kind.simulated() && !out.stderr.contains(&stored_warning(kind)) {
+                            out.errln(stored_warning(kind));
+                        }
+                    }
                     Err(e) => out.fail(apply_error(&e, "creating", &path)),
                 },
                 Some(current) => match merge_for_apply(&current, obj) {
@@ -590,6 +620,13 @@ fn apply(c: &mut Cluster, words: &[String], files: &dyn Files, out: &mut Output)
             }
         }
     }
+}
+
+/// Said of a kind Podscape keeps without simulating, in kubectl's warning form.
+fn stored_warning(kind: Kind) -> String {
+    let resource =
+        if kind.group().is_empty() { kind.plural().to_string() } else { format!("{}.{}", kind.plural(), kind.group()) };
+    format!("Warning: {resource} are stored, not simulated: Podscape keeps them, but no controller acts on them")
 }
 
 fn apply_error(e: &ApiError, action: &str, path: &str) -> String {
@@ -681,6 +718,20 @@ fn merge_for_apply(current: &Object, mut desired: Object) -> Result<Option<Objec
             d.status = cur.status.clone();
         }
         (Object::ReplicaSet(cur), Object::ReplicaSet(d)) => d.status = cur.status.clone(),
+        (Object::StatefulSet(cur), Object::StatefulSet(d)) => d.status = cur.status.clone(),
+        (Object::PersistentVolumeClaim(cur), Object::PersistentVolumeClaim(d)) => {
+            // The binding is the controller's: an apply that does not name a volume keeps it.
+            if d.spec.volume_name.is_empty() {
+                d.spec.volume_name = cur.spec.volume_name.clone();
+            }
+            d.status = cur.status.clone();
+        }
+        (Object::PersistentVolume(cur), Object::PersistentVolume(d)) => {
+            if d.spec.claim_ref.is_none() {
+                d.spec.claim_ref = cur.spec.claim_ref.clone();
+            }
+            d.status = cur.status.clone();
+        }
         (Object::Pod(cur), Object::Pod(d)) => {
             d.spec.node_name = cur.spec.node_name.clone();
             d.status = cur.status.clone();

@@ -52,6 +52,9 @@ pub fn headers(kind: Kind, wide: bool) -> Vec<&'static str> {
             (&["NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"], &[])
         }
         Kind::StatefulSet => (&["NAME", "READY", "AGE"], &["CONTAINERS", "IMAGES"]),
+        Kind::ServiceAccount => (&["NAME", "SECRETS", "AGE"], &[]),
+        // Stored, not simulated: no status to show beyond the name and age.
+        _ => (&["NAME", "AGE"], &[]),
     };
     let mut h = base.to_vec();
     if wide {
@@ -65,6 +68,7 @@ pub fn row(obj: &Object, name: String, now: SimTime, wide: bool) -> Vec<String> 
     let age = |m: &ObjectMeta| age(m.creation_timestamp, now);
     match obj {
         Object::Pod(p) => pod_row(p, name, now, wide),
+        Object::ServiceAccount(sa) => vec![name, sa.secrets.len().to_string(), age(&sa.metadata)],
         Object::Service(s) => {
             let mut r = vec![
                 name,
@@ -184,6 +188,7 @@ pub fn row(obj: &Object, name: String, now: SimTime, wide: bool) -> Vec<String> 
             }
             r
         }
+        other => vec![name, age(other.meta())],
     }
 }
 

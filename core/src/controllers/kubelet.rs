@@ -9,6 +9,7 @@
 //! status from it, and returns the changes as a plan.
 
 mod containers;
+pub mod env;
 mod status;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -246,7 +247,8 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
         None => PodWork::start(pod, ctx.now, machine.boot, |_| true).0,
     };
     let mut out = containers::Outcome::default();
-    w.advance(pod, ctx.now, ctx.registry, &mut out);
+    let config = |c: &crate::api::pod::Container| env::resolve(ctx.store, pod, c).map(|_| ());
+    w.advance(pod, ctx.now, ctx.registry, &config, &mut out);
     let mut ops: Vec<Op> = out.events.into_iter().map(|(warning, reason, msg)| event(warning, &reason, msg)).collect();
     let status = status::pod_status(pod, &w, ctx.now);
     if status != pod.status {

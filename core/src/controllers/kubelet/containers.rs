@@ -19,6 +19,8 @@ const BACKOFF_RESET_AFTER: SimDuration = SimDuration::seconds(600);
 /// How long a just-failed pull or a just-exited container shows as such before the status moves
 /// on to the back-off reason (one kubelet sync later).
 pub const SHOW_FAILURE: SimDuration = SimDuration::seconds(1);
+/// How soon the kubelet tries again to create a container whose configuration was missing.
+pub const CONFIG_RETRY: SimDuration = SimDuration::seconds(10);
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodWork {
@@ -56,6 +58,9 @@ pub struct ContainerWork {
     pub just_pulled: bool,
     /// Why the last pull failed, while retries go on (the status says ImagePullBackOff).
     pub pull_error: Option<String>,
+    /// Why the container could not be created from its spec (a missing ConfigMap or Secret
+    /// it takes variables from): CreateContainerConfigError until that is fixed.
+    pub config_error: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -137,20 +142,28 @@ impl PodWork {
                 pulled: present,
                 just_pulled: false,
                 pull_error: None,
+                config_error: None,
             });
         }
         (PodWork { boot, killing: false, unready: false, containers }, pulling)
     }
 
     /// Moves every container forward to `now`.
-    pub fn advance(&mut self, pod: &Pod, now: SimTime, registry: &Registry, out: &mut Outcome) {
+    pub fn advance(
+        &mut self,
+        pod: &Pod,
+        now: SimTime,
+        registry: &Registry,
+        config: &dyn Fn(&Container) -> Result<(), String>,
+        out: &mut Outcome,
+    ) {
         let unready = self.unready;
         for c in &mut self.containers {
             let Some(spec) = pod.spec.containers.iter().find(|s| s.name == c.name) else { continue };
             // Each step can lead to another at the same instant (an exit, then an immediate
             // restart); a few rounds always suffice.
             for _ in 0..8 {
-                if !c.step(pod, spec, now, registry, unready, out) {
+                if !c.step(pod, spec, now, registry, config, unready, out) {
                     break;
                 }
             }
@@ -217,12 +230,14 @@ impl ContainerWork {
     }
 
     /// One transition, if one is due; returns whether anything changed.
+    #[allow(clippy::too_many_arguments)] // the kubelet's whole view of one container at one instant
     fn step(
         &mut self,
         pod: &Pod,
         spec: &Container,
         now: SimTime,
         registry: &Registry,
+        config: &dyn Fn(&Container) -> Result<(), String>,
         unready: bool,
         out: &mut Outcome,
     ) -> bool {
@@ -268,6 +283,17 @@ impl ContainerWork {
                 true
             }
             CState::Starting { at } if now >= at => {
+                // The kubelet builds the container's environment before creating it; a missing
+                // reference stops it there, and the next sync tries again.
+                if let Err(message) = config(spec) {
+                    if self.config_error.as_ref() != Some(&message) {
+                        out.warning("Failed", format!("Error: {message}"));
+                    }
+                    self.config_error = Some(message);
+                    self.state = CState::Starting { at: now + CONFIG_RETRY };
+                    return true;
+                }
+                self.config_error = None;
                 if !self.just_pulled {
                     out.normal("Pulled", format!("Container image \"{}\" already present on machine", spec.image));
                 }

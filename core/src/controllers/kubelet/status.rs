@@ -142,6 +142,9 @@ fn container_status(pod: &Pod, c: &ContainerWork, now: SimTime) -> Option<Contai
                 c.pull_error.as_deref().unwrap_or("")
             ),
         ),
+        CState::Starting { .. } if c.config_error.is_some() => {
+            waiting("CreateContainerConfigError", c.config_error.clone().unwrap_or_default())
+        }
         CState::Pulling { .. } | CState::Starting { .. } => waiting("ContainerCreating", String::new()),
         CState::PullFailed { at, message, .. } => {
             if now < *at + SHOW_FAILURE {
