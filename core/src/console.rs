@@ -3,6 +3,7 @@
 //! lines drive the simulation itself.
 
 pub mod args;
+mod describe;
 pub mod examples;
 pub mod jsonpath;
 mod kubectl;
@@ -170,6 +171,7 @@ kubectl verbs:
             replicasets (rs), statefulsets (sts), nodes (no), namespaces (ns), events (ev),
             configmaps (cm), secrets, persistentvolumeclaims (pvc), persistentvolumes (pv),
             storageclasses (sc), all
+  kubectl describe TYPE [NAME|PREFIX...] [-l SELECTOR]   the object, and the Events about it
   kubectl delete TYPE NAME... [--grace-period=N] [--force] [--wait=false]
   kubectl expose deployment|service|replicaset|pod NAME --port=P [--target-port=T] [--name=N]
       [--type=ClusterIP|NodePort|LoadBalancer] [--protocol=TCP|UDP|SCTP]

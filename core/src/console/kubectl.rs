@@ -27,6 +27,7 @@ pub fn run(c: &mut Cluster, words: &[String], files: &dyn Files) -> Output {
         "scale" => scale(c, rest, &mut out),
         "run" => run_pod(c, rest, &mut out),
         "create" => create(c, rest, files, &mut out),
+        "describe" => describe_objects(c, rest, &mut out),
         "set" => set(c, rest, &mut out),
         "exec" => exec(c, rest, &mut out),
         "rollout" => rollout(c, rest, &mut out),
@@ -1105,6 +1106,58 @@ fn run_pod(c: &mut Cluster, words: &[String], out: &mut Output) {
         Ok(_) => out.outln(format!("pod/{name} created")),
         Err(e) => out.fail(e.to_string()),
     }
+}
+
+const DESCRIBE_FLAGS: &[Flag] = &[value("selector", Some('l'))];
+
+/// `kubectl describe TYPE [NAME...] [-l SELECTOR]`: one report per object, separated by a blank
+/// line; without a name, every object of the type (that a name prefix or the selector picks).
+fn describe_objects(c: &mut Cluster, words: &[String], out: &mut Output) {
+    let Some(args) = parse("describe", words, DESCRIBE_FLAGS, out) else { return };
+    let Some(reqs) = requests(&args.positional, "describe", out) else { return };
+    let all_ns = args.flag("all-namespaces");
+    let ns = namespace(c, &args);
+    let selector = match args.get("selector").map(Selector::parse) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => return out.fail(format!("error: unable to parse requirement: {e}")),
+    };
+    let mut reports = Vec::new();
+    for (kind, name) in reqs {
+        let scope = if kind.namespaced() { ns.as_str() } else { "" };
+        match name {
+            // kubectl describe matches a name, or failing that, names that start with it.
+            Some(n) => match c.store.get_object(kind, &ObjectKey::new(scope, n.as_str())) {
+                Some(o) => reports.push(o),
+                None => {
+                    let listing = if kind.namespaced() { Some(scope) } else { None };
+                    let prefixed: Vec<Object> = c
+                        .store
+                        .list_objects(kind, listing)
+                        .into_iter()
+                        .filter(|o| o.meta().name.starts_with(&n))
+                        .collect();
+                    if prefixed.is_empty() {
+                        out.fail(ApiError::not_found(kind, &n).to_string());
+                    }
+                    reports.extend(prefixed);
+                }
+            },
+            None => {
+                let listing = if all_ns || !kind.namespaced() { None } else { Some(scope) };
+                let mut objs = c.store.list_objects(kind, listing);
+                if let Some(sel) = &selector {
+                    objs.retain(|o| sel.matches(&o.meta().labels));
+                }
+                reports.extend(objs);
+            }
+        }
+    }
+    if reports.is_empty() && out.stderr.is_empty() {
+        out.errln(format!("No resources found in {ns} namespace."));
+    }
+    let texts: Vec<String> = reports.iter().map(|o| super::describe::describe(&c.store, o, c.now)).collect();
+    out.out(texts.join("\n\n"));
 }
 
 const CREATE_FLAGS: &[Flag] =
