@@ -167,12 +167,15 @@ Podscape console: kubectl against a simulated cluster, plus sim verbs that drive
 
 kubectl verbs:
   kubectl get TYPE[,TYPE...] [NAME...] [-o wide|json|yaml|name|jsonpath=TEMPLATE] [-l SELECTOR] [-n NS|-A]
+      [--field-selector FIELD=VALUE,...] [--sort-by=.JSON.PATH] [--show-labels]
       TYPE: pods (po), services (svc), endpoints (ep), endpointslices, deployments (deploy),
             replicasets (rs), statefulsets (sts), nodes (no), namespaces (ns), events (ev),
             configmaps (cm), secrets, persistentvolumeclaims (pvc), persistentvolumes (pv),
             storageclasses (sc), all
   kubectl describe TYPE [NAME|PREFIX...] [-l SELECTOR]   the object, and the Events about it
-  kubectl delete TYPE NAME... [--grace-period=N] [--force] [--wait=false]
+  kubectl delete TYPE NAME...|-l SELECTOR|--all|-f FILE [--grace-period=N] [--force] [--wait=false]
+  kubectl label|annotate TYPE NAME|-l SELECTOR KEY=VALUE... KEY-... [--overwrite]
+  kubectl config set-context --current --namespace=NS | current-context | get-contexts | view
   kubectl expose deployment|service|replicaset|pod NAME --port=P [--target-port=T] [--name=N]
       [--type=ClusterIP|NodePort|LoadBalancer] [--protocol=TCP|UDP|SCTP]
   kubectl apply -f FILE

@@ -35,6 +35,25 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
                 q.push(Work::EndpointSlice(sk.clone()));
                 q.push(Work::Endpoints(sk));
             }
+            // An orphan whose labels match a ReplicaSet's selector is that ReplicaSet's to adopt
+            // (`getPodReplicaSets` on a pod without a controller).
+            if let Some(Object::Pod(p)) = new
+                && p.metadata.controller().is_none()
+                && !p.metadata.labels.is_empty()
+            {
+                let matching: Vec<ObjectKey> = c
+                    .store
+                    .list::<crate::api::ReplicaSet>(Some(&key.namespace))
+                    .filter(|rs| {
+                        crate::labels::Selector::from_label_selector(&rs.spec.selector)
+                            .is_ok_and(|s| !s.is_empty() && s.matches(&p.metadata.labels))
+                    })
+                    .map(|rs| ObjectKey::of(&rs.metadata))
+                    .collect();
+                for rs in matching {
+                    c.queues.push(Work::ReplicaSet(rs));
+                }
+            }
             // A StatefulSet waits for its pods (to be ready, or gone before it recreates one).
             for obj in [old, new].into_iter().flatten() {
                 if let Some(owner) = obj.meta().controller().filter(|o| o.kind == "StatefulSet") {

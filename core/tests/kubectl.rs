@@ -45,3 +45,99 @@ fn describe_finds_by_prefix_and_says_what_is_missing() {
     assert_eq!(svc.lines().find(|l| l.starts_with("Endpoints:")).unwrap().matches(":8080").count(), 3);
     assert!(svc.ends_with("Events:                   <none>\n"), "{svc}");
 }
+
+fn names(c: &mut Cluster, selector: &str) -> Vec<String> {
+    run(c, &format!("kubectl get pods -l {selector} -o name"))
+        .lines()
+        .map(|l| l.trim_start_matches("pod/").to_string())
+        .collect()
+}
+
+/// `kubectl label` takes a pod out of its ReplicaSet's selector: the controller-ref manager
+/// releases it (it runs on, unmanaged, and leaves the Service's endpoints) and the ReplicaSet makes
+/// a replacement; a bare pod that matches is adopted, and the surplus deleted (ClaimPods).
+#[test]
+fn relabelling_releases_a_pod_and_a_matching_orphan_is_adopted() {
+    let mut c = Cluster::new(Config::default());
+    let before = names(&mut c, "app=backend");
+    let quarantined = before[0].clone();
+    let refused = c.run(&format!("kubectl label pod {quarantined} app=debug"), &NoFiles);
+    assert_eq!(refused.stderr, "error: 'app' already has a value (backend), and --overwrite is false\n");
+    assert_eq!(
+        run(&mut c, &format!("kubectl label pod {quarantined} app=debug --overwrite")),
+        format!("pod/{quarantined} labeled\n")
+    );
+    c.advance(SimDuration::seconds(10));
+    let after = names(&mut c, "app=backend");
+    assert_eq!(after.len(), 3, "a replacement: {after:?}");
+    assert!(!after.contains(&quarantined));
+    let owners = run(&mut c, &format!("kubectl get pod {quarantined} -o jsonpath={{.metadata.ownerReferences}}"));
+    assert_eq!(owners, "", "released");
+    assert_eq!(run(&mut c, &format!("kubectl get pod {quarantined} -o jsonpath={{.status.phase}}")), "Running");
+    let eps = run(&mut c, "kubectl get endpoints backend -o jsonpath={.subsets[*].addresses[*].targetRef.name}");
+    assert!(!eps.contains(&quarantined), "{eps}");
+    // Putting the label back makes it an orphan that matches: adopted, and one pod too many goes.
+    let hash = run(&mut c, &format!("kubectl get pod {} -o jsonpath={{.metadata.labels.pod-template-hash}}", after[0]));
+    assert!(!hash.is_empty());
+    run(&mut c, &format!("kubectl label pod {quarantined} app=backend --overwrite"));
+    c.advance(SimDuration::seconds(40));
+    assert_eq!(names(&mut c, "app=backend").len(), 3);
+    let events = run(&mut c, "kubectl get events");
+    assert!(events.contains("SuccessfulDelete"), "{events}");
+    // Annotations take the same forms; `key-` removes.
+    assert_eq!(run(&mut c, "kubectl annotate deployment backend team=web"), "deployment.apps/backend annotated\n");
+    assert_eq!(run(&mut c, "kubectl annotate deployment backend team-"), "deployment.apps/backend annotated\n");
+    assert_eq!(run(&mut c, "kubectl annotate deployment backend team-"), "deployment.apps/backend not annotated\n");
+    let bad = c.run("kubectl label node node-1 'bad key=x'", &NoFiles);
+    assert!(bad.stderr.starts_with("error: invalid label spec: bad key=x"), "{bad:?}");
+}
+
+/// `--field-selector` over the fields the API server indexes (pods: spec.nodeName, status.phase,
+/// …), with its error for any other; `--sort-by` a JSONPath field.
+#[test]
+fn field_selectors_and_sorting() {
+    let mut c = Cluster::new(Config::default());
+    let on_node: Vec<String> = run(&mut c, "kubectl get pods -A --field-selector spec.nodeName=node-1 -o wide")
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().nth(7).unwrap_or("").to_string())
+        .collect();
+    assert!(!on_node.is_empty() && on_node.iter().all(|n| n == "node-1"), "{on_node:?}");
+    let not_running = c.run("kubectl get pods --field-selector status.phase!=Running", &NoFiles);
+    assert_eq!(not_running.stderr, "No resources found in default namespace.\n");
+    let both = run(&mut c, "kubectl get pods --field-selector status.phase=Running,spec.nodeName=node-2 -o name");
+    assert!(!both.is_empty());
+    let bad = c.run("kubectl get pods --field-selector foo=bar", &NoFiles);
+    assert_eq!(
+        bad.stderr,
+        "Error from server (BadRequest): Unable to find \"/v1, Resource=pods\" that match label selector \"\", field selector \"foo=bar\": field label not supported: foo\n"
+    );
+    let ips = run(&mut c, "kubectl get pods --sort-by=.status.podIP -o jsonpath={.items[*].status.podIP}");
+    let list: Vec<&str> = ips.split(' ').collect();
+    let mut sorted = list.clone();
+    sorted.sort();
+    assert_eq!(list, sorted);
+    let names = run(&mut c, "kubectl get pods --sort-by={.metadata.name} -o name");
+    assert!(names.starts_with("pod/backend-"), "{names}");
+}
+
+/// `kubectl config set-context --current --namespace` sets the namespace later lines use;
+/// `kubectl delete -f` deletes what a manifest names.
+#[test]
+fn context_namespace_and_delete_from_a_file() {
+    let mut c = Cluster::new(Config::default());
+    assert_eq!(
+        run(&mut c, "kubectl config set-context --current --namespace=kube-system"),
+        "Context \"podscape\" modified.\n"
+    );
+    assert!(run(&mut c, "kubectl get pods").contains("coredns-"));
+    run(&mut c, "kubectl config set-context --current --namespace=default");
+    let url = "https://k8s.io/examples/application/web/web.yaml";
+    run(&mut c, &format!("kubectl apply -f {url}"));
+    let out = run(&mut c, &format!("kubectl delete -f {url}"));
+    assert_eq!(
+        out,
+        "service \"nginx\" deleted from default namespace\nstatefulset.apps \"web\" deleted from default namespace\n"
+    );
+    assert!(c.run("kubectl get sts web", &NoFiles).stderr.contains("NotFound"));
+}

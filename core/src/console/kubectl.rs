@@ -21,13 +21,16 @@ pub fn run(c: &mut Cluster, words: &[String], files: &dyn Files) -> Output {
     let rest = &words[1..];
     match verb.as_str() {
         "get" => get(c, rest, &mut out),
-        "delete" => delete(c, rest, &mut out),
+        "delete" => delete(c, rest, files, &mut out),
         "expose" => expose(c, rest, &mut out),
         "apply" => apply(c, rest, files, &mut out),
         "scale" => scale(c, rest, &mut out),
         "run" => run_pod(c, rest, &mut out),
         "create" => create(c, rest, files, &mut out),
         "describe" => describe_objects(c, rest, &mut out),
+        "label" => label(c, rest, true, &mut out),
+        "config" => config(c, rest, &mut out),
+        "annotate" => label(c, rest, false, &mut out),
         "set" => set(c, rest, &mut out),
         "exec" => exec(c, rest, &mut out),
         "rollout" => rollout(c, rest, &mut out),
@@ -118,6 +121,8 @@ fn requests(positional: &[String], verb: &str, out: &mut Output) -> Option<Vec<(
 }
 
 const GET_FLAGS: &[Flag] = &[
+    value("field-selector", None),
+    value("sort-by", None),
     value("output", Some('o')),
     value("selector", Some('l')),
     boolean("show-labels", None),
@@ -146,6 +151,11 @@ fn get(c: &mut Cluster, words: &[String], out: &mut Output) {
         ));
     }
 
+    let fields = match args.get("field-selector").map(FieldSelector::parse) {
+        None => None,
+        Some(Ok(f)) => Some(f),
+        Some(Err(e)) => return out.fail(e),
+    };
     // Gather objects in request order; a missing name is an error that does not stop the rest.
     let mut found: Vec<Object> = Vec::new();
     let mut named = false;
@@ -166,6 +176,17 @@ fn get(c: &mut Cluster, words: &[String], out: &mut Output) {
                 if let Some(sel) = &selector {
                     objs.retain(|o| sel.matches(&o.meta().labels));
                 }
+                if let Some(f) = &fields {
+                    if let Err(field) = f.supported(*kind) {
+                        return out.fail(format!(
+                            "Error from server (BadRequest): Unable to find \"{}\" that match label selector \"{}\", field selector \"{}\": field label not supported: {field}",
+                            resource_id(*kind),
+                            args.get("selector").unwrap_or(""),
+                            args.get("field-selector").unwrap_or("")
+                        ));
+                    }
+                    objs.retain(|o| f.matches(o));
+                }
                 if *kind == Kind::Event {
                     objs.sort_by_key(|o| match o {
                         Object::Event(e) => (e.last_timestamp, e.metadata.name.clone()),
@@ -176,6 +197,18 @@ fn get(c: &mut Cluster, words: &[String], out: &mut Output) {
                 found.extend(objs);
             }
         }
+    }
+    if let Some(sort) = args.get("sort-by") {
+        // kubectl sorts by a JSONPath field, numbers as numbers and the rest as text; objects
+        // without the field come first.
+        let path = sort.trim_start_matches('{').trim_end_matches('}').trim_start_matches('.').to_string();
+        let key = |o: &Object| field_value(&o.to_value(), &path);
+        found.sort_by(|a, b| match (key(a), key(b)) {
+            (Some(Value::Number(x)), Some(Value::Number(y))) => {
+                x.as_f64().unwrap_or(0.0).total_cmp(&y.as_f64().unwrap_or(0.0))
+            }
+            (x, y) => x.map(|v| text_of(&v)).cmp(&y.map(|v| text_of(&v))),
+        });
     }
     let mut stored: Vec<Kind> = found.iter().map(Object::kind).filter(|k| !k.simulated()).collect();
     stored.dedup();
@@ -272,6 +305,101 @@ fn get(c: &mut Cluster, words: &[String], out: &mut Output) {
     }
 }
 
+/// `--field-selector`: `field=value`, `field==value` and `field!=value` terms, all of which must
+/// hold, over the fields the API server indexes for each kind.
+struct FieldSelector {
+    terms: Vec<(String, bool, String)>,
+}
+
+impl FieldSelector {
+    fn parse(text: &str) -> Result<FieldSelector, String> {
+        let mut terms = Vec::new();
+        for t in text.split(',').filter(|t| !t.is_empty()) {
+            let (field, equal, value) = if let Some((f, v)) = t.split_once("!=") {
+                (f, false, v)
+            } else if let Some((f, v)) = t.split_once("==") {
+                (f, true, v)
+            } else if let Some((f, v)) = t.split_once('=') {
+                (f, true, v)
+            } else {
+                return Err(format!("error: invalid selector: '{text}'; can't understand '{t}'"));
+            };
+            terms.push((field.trim().to_string(), equal, value.trim().to_string()));
+        }
+        Ok(FieldSelector { terms })
+    }
+
+    /// Every field must be one the API server can select this kind by (`AddFieldLabelConversionFunc`).
+    fn supported(&self, kind: Kind) -> Result<(), String> {
+        let extra: &[&str] = match kind {
+            Kind::Pod => &[
+                "spec.nodeName",
+                "spec.restartPolicy",
+                "spec.schedulerName",
+                "spec.serviceAccountName",
+                "spec.hostNetwork",
+                "status.phase",
+                "status.podIP",
+                "status.nominatedNodeName",
+            ],
+            Kind::Event => &[
+                "involvedObject.kind",
+                "involvedObject.namespace",
+                "involvedObject.name",
+                "involvedObject.uid",
+                "involvedObject.apiVersion",
+                "involvedObject.resourceVersion",
+                "involvedObject.fieldPath",
+                "reason",
+                "reportingComponent",
+                "source",
+                "type",
+            ],
+            Kind::Node => &["spec.unschedulable"],
+            Kind::Namespace => &["status.phase"],
+            Kind::Secret => &["type"],
+            Kind::ReplicaSet => &["status.replicas"],
+            _ => &[],
+        };
+        for (f, ..) in &self.terms {
+            if f != "metadata.name" && f != "metadata.namespace" && !extra.contains(&f.as_str()) {
+                return Err(f.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn matches(&self, obj: &Object) -> bool {
+        let v = obj.to_value();
+        self.terms.iter().all(|(field, equal, want)| {
+            let path = if field == "source" { "source.component" } else { field.as_str() };
+            let got = field_value(&v, path).map(|x| text_of(&x)).unwrap_or_default();
+            // An unset boolean selects as false, as the API server's field sets say.
+            let got = if got.is_empty() && field == "spec.unschedulable" { "false".to_string() } else { got };
+            (got == *want) == *equal
+        })
+    }
+}
+
+/// The value at a dotted path in an object's JSON.
+fn field_value(v: &Value, path: &str) -> Option<Value> {
+    path.split('.').filter(|p| !p.is_empty()).try_fold(v, |cur, part| cur.get(part)).cloned()
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// `/v1, Resource=pods`, `apps/v1, Resource=deployments`: how the API server names a resource.
+fn resource_id(kind: Kind) -> String {
+    let gv = if kind.group().is_empty() { "/v1".to_string() } else { kind.api_version() };
+    format!("{gv}, Resource={}", kind.plural())
+}
+
 fn print_jsonpath(template: &str, value: &Value, out: &mut Output) {
     match jsonpath::Template::parse(template) {
         Err(e) => out.fail(format!("error: error parsing jsonpath {template}, {e}")),
@@ -286,6 +414,7 @@ fn print_jsonpath(template: &str, value: &Value, out: &mut Output) {
 }
 
 const DELETE_FLAGS: &[Flag] = &[
+    value("filename", Some('f')),
     value("selector", Some('l')),
     boolean("all", None),
     value("grace-period", None),
@@ -297,7 +426,7 @@ const DELETE_FLAGS: &[Flag] = &[
     boolean("ignore-not-found", None),
 ];
 
-fn delete(c: &mut Cluster, words: &[String], out: &mut Output) {
+fn delete(c: &mut Cluster, words: &[String], files: &dyn Files, out: &mut Output) {
     let Some(args) = parse("delete", words, DELETE_FLAGS, out) else { return };
     let ns = namespace(c, &args);
     let grace = match args.int("grace-period") {
@@ -326,13 +455,45 @@ fn delete(c: &mut Cluster, words: &[String], out: &mut Output) {
             ));
         }
     };
-    let Some(reqs) = requests(&args.positional, "delete", out) else { return };
+    // `-f FILE`: the objects the manifest names, in its order.
+    let mut from_files: Vec<(Kind, ObjectKey)> = Vec::new();
+    for path in args.all("filename") {
+        let text = match files.read(path) {
+            Ok(t) => t,
+            Err(e) => return out.fail(format!("error: {e}")),
+        };
+        let docs = match manifest::parse(&text) {
+            Ok(d) => d,
+            Err(e) => return out.fail(format!("error: error parsing {path}: {e}")),
+        };
+        for doc in docs {
+            match manifest::to_object(doc.value) {
+                Ok(o) => {
+                    let scope = if !o.kind().namespaced() {
+                        String::new()
+                    } else if o.meta().namespace.is_empty() {
+                        ns.clone()
+                    } else {
+                        o.meta().namespace.clone()
+                    };
+                    from_files.push((o.kind(), ObjectKey::new(scope, o.meta().name.clone())));
+                }
+                Err(e) => return out.fail(format!("error: error validating \"{path}\": {e}")),
+            }
+        }
+    }
+    let reqs = if from_files.is_empty() {
+        let Some(reqs) = requests(&args.positional, "delete", out) else { return };
+        reqs
+    } else {
+        Vec::new()
+    };
     let selector = match args.get("selector").map(Selector::parse) {
         None => None,
         Some(Ok(s)) => Some(s),
         Some(Err(e)) => return out.fail(format!("error: unable to parse requirement: {e}")),
     };
-    let mut targets: Vec<(Kind, ObjectKey)> = Vec::new();
+    let mut targets: Vec<(Kind, ObjectKey)> = from_files;
     for (kind, name) in &reqs {
         let scope = if kind.namespaced() { ns.as_str() } else { "" };
         match name {
@@ -350,7 +511,7 @@ fn delete(c: &mut Cluster, words: &[String], out: &mut Output) {
             }
         }
     }
-    if targets.is_empty() && reqs.iter().all(|r| r.1.is_none()) {
+    if targets.is_empty() && reqs.iter().all(|r| r.1.is_none()) && args.all("filename").is_empty() {
         out.errln(format!("No resources found in {ns} namespace."));
         return;
     }
@@ -1105,6 +1266,136 @@ fn run_pod(c: &mut Cluster, words: &[String], out: &mut Output) {
     match c.api_create(pod.into_object()) {
         Ok(_) => out.outln(format!("pod/{name} created")),
         Err(e) => out.fail(e.to_string()),
+    }
+}
+
+const CONFIG_FLAGS: &[Flag] = &[boolean("current", None), boolean("minify", None)];
+
+/// `kubectl config set-context --current --namespace=NS`, `current-context`, `get-contexts`: the
+/// console has one context, `podscape`, whose namespace is the default for every line.
+fn config(c: &mut Cluster, words: &[String], out: &mut Output) {
+    let Some(args) = parse("config", words, CONFIG_FLAGS, out) else { return };
+    match args.positional.first().map(String::as_str) {
+        Some("set-context") => {
+            let named = args.positional.get(1).map(String::as_str);
+            if !args.flag("current") && named != Some(CONTEXT) {
+                return out.fail(format!(
+                    "error: you must specify a context name or --current (this console has one context, \"{CONTEXT}\")"
+                ));
+            }
+            if let Some(ns) = args.get("namespace") {
+                c.console.namespace = ns.to_string();
+            }
+            out.outln(format!("Context \"{CONTEXT}\" modified."));
+        }
+        Some("current-context") => out.outln(CONTEXT),
+        Some("get-contexts") => {
+            let rows = vec![
+                vec!["CURRENT".into(), "NAME".into(), "CLUSTER".into(), "AUTHINFO".into(), "NAMESPACE".into()],
+                vec!["*".into(), CONTEXT.into(), CONTEXT.into(), "learner".into(), c.console.namespace.clone()],
+            ];
+            out.out(output::table(&rows));
+        }
+        Some("view") => out.out(format!(
+            "apiVersion: v1\nclusters:\n- cluster:\n    server: https://10.0.0.10:6443\n  name: {CONTEXT}\ncontexts:\n- context:\n    cluster: {CONTEXT}\n    namespace: {}\n    user: learner\n  name: {CONTEXT}\ncurrent-context: {CONTEXT}\nkind: Config\nusers:\n- name: learner\n",
+            c.console.namespace
+        )),
+        other => out.fail(format!(
+            "error: unknown command \"{}\" for \"kubectl config\" (set-context, current-context, get-contexts and view are understood)",
+            other.unwrap_or("")
+        )),
+    }
+}
+
+/// The console's one kubeconfig context.
+const CONTEXT: &str = "podscape";
+
+const LABEL_FLAGS: &[Flag] =
+    &[boolean("overwrite", None), value("selector", Some('l')), boolean("all", None), boolean("list", None)];
+
+/// `kubectl label|annotate TYPE NAME|-l SEL|--all KEY=VALUE... KEY-... [--overwrite]`.
+fn label(c: &mut Cluster, words: &[String], labels: bool, out: &mut Output) {
+    let (verb, done) = if labels { ("label", "labeled") } else { ("annotate", "annotated") };
+    let Some(args) = parse(verb, words, LABEL_FLAGS, out) else { return };
+    // Changes are the words with `=` or a trailing `-`; the rest name the objects.
+    let (changes, targets): (Vec<&String>, Vec<&String>) =
+        args.positional.iter().partition(|w| w.contains('=') || (w.ends_with('-') && !w.contains('/')));
+    let targets: Vec<String> = targets.into_iter().cloned().collect();
+    if changes.is_empty() && !args.flag("list") {
+        return out.fail(format!("error: at least one {verb} update is required"));
+    }
+    let mut set = Vec::new();
+    let mut remove = Vec::new();
+    for ch in &changes {
+        if let Some(k) = ch.strip_suffix('-').filter(|_| !ch.contains('=')) {
+            remove.push(k.to_string());
+            continue;
+        }
+        let (k, v) = ch.split_once('=').unwrap_or((ch.as_str(), ""));
+        let check = if labels {
+            crate::validation::label_key(k).and_then(|_| crate::validation::label_value(v))
+        } else {
+            crate::validation::label_key(k)
+        };
+        if let Err(e) = check {
+            return out.fail(format!("error: invalid {verb} spec: {ch}: {e}"));
+        }
+        set.push((k.to_string(), v.to_string()));
+    }
+    let Some(reqs) = requests(&targets, verb, out) else { return };
+    let ns = namespace(c, &args);
+    let selector = match args.get("selector").map(Selector::parse) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => return out.fail(format!("error: unable to parse requirement: {e}")),
+    };
+    let mut objects = Vec::new();
+    for (kind, name) in reqs {
+        let scope = if kind.namespaced() { ns.as_str() } else { "" };
+        match name {
+            Some(n) => match c.store.get_object(kind, &ObjectKey::new(scope, n.as_str())) {
+                Some(o) => objects.push(o),
+                None => out.fail(ApiError::not_found(kind, &n).to_string()),
+            },
+            None if selector.is_some() || args.flag("all") => {
+                let listing = if kind.namespaced() { Some(scope) } else { None };
+                objects.extend(
+                    c.store
+                        .list_objects(kind, listing)
+                        .into_iter()
+                        .filter(|o| selector.as_ref().is_none_or(|s| s.matches(&o.meta().labels))),
+                );
+            }
+            None => return out.fail("error: resource(s) were provided, but no name was specified"),
+        }
+    }
+    for mut obj in objects {
+        let kind = obj.kind();
+        let name = obj.meta().name.clone();
+        let map = if labels { &mut obj.meta_mut().labels } else { &mut obj.meta_mut().annotations };
+        for (k, v) in &set {
+            if let Some(old) = map.get(k).filter(|old| *old != v && !args.flag("overwrite")) {
+                out.fail(format!("error: '{k}' already has a value ({old}), and --overwrite is false"));
+                return;
+            }
+        }
+        let before = map.clone();
+        for k in &remove {
+            map.remove(k);
+        }
+        for (k, v) in &set {
+            map.insert(k.clone(), v.clone());
+        }
+        let changed = *map != before;
+        let label = format!("{}/{name}", kind.qualified());
+        if !changed {
+            out.outln(format!("{label} not {done}"));
+            continue;
+        }
+        match c.api_update(obj) {
+            Ok(_) => out.outln(format!("{label} {done}")),
+            Err(e) => out.fail(e.to_string()),
+        }
     }
 }
 

@@ -19,11 +19,11 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     if rs.metadata.is_terminating() {
         return Vec::new();
     }
-    let pods = owned_pods(ctx, rs);
-    let active: Vec<&Pod> = pods.iter().copied().filter(|p| p.is_active()).collect();
-    let desired = rs.spec.replicas.unwrap_or(1).max(0) as usize;
     let rsref = reference(Kind::ReplicaSet, &rs.metadata);
     let mut ops = Vec::new();
+    let pods = claim_pods(ctx, rs, &mut ops);
+    let active: Vec<&Pod> = pods.iter().copied().filter(|p| p.is_active()).collect();
+    let desired = rs.spec.replicas.unwrap_or(1).max(0) as usize;
 
     if active.len() < desired {
         for _ in 0..(desired - active.len()).min(BURST) {
@@ -69,6 +69,48 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     ops
 }
 
+/// The pods this ReplicaSet counts, as the controller-ref manager claims them (`ClaimPods`):
+/// its own pods that still match its selector; it releases those whose labels no longer match
+/// (so they run on, unmanaged, and a replacement is made) and adopts orphans that match.
+fn claim_pods<'a>(ctx: &Ctx<'a>, rs: &ReplicaSet, ops: &mut Vec<Op>) -> Vec<&'a Pod> {
+    let Ok(selector) = Selector::from_label_selector(&rs.spec.selector) else { return Vec::new() };
+    let mut claimed = Vec::new();
+    for p in owned_pods(ctx, rs) {
+        if selector.matches(&p.metadata.labels) {
+            claimed.push(p);
+        } else if !p.metadata.is_terminating() {
+            let mut released = p.clone();
+            released.metadata.owner_references.retain(|o| o.uid != rs.metadata.uid);
+            ops.push(Op::Update(released.into_object()));
+        }
+    }
+    let orphans: Vec<ObjectKey> = ctx
+        .store
+        .pods_matching(&rs.metadata.namespace, &selector)
+        .into_iter()
+        .filter(|p| p.metadata.controller().is_none() && !p.metadata.is_terminating() && p.is_active())
+        .map(|p| p.key())
+        .collect();
+    for p in orphans.iter().filter_map(|k| ctx.store.get::<Pod>(k)) {
+        let mut adopted = p.clone();
+        adopted.metadata.owner_references.push(owner_ref(rs));
+        ops.push(Op::Update(adopted.into_object()));
+        claimed.push(p);
+    }
+    claimed
+}
+
+fn owner_ref(rs: &ReplicaSet) -> OwnerReference {
+    OwnerReference {
+        api_version: "apps/v1".into(),
+        kind: "ReplicaSet".into(),
+        name: rs.metadata.name.clone(),
+        uid: rs.metadata.uid.clone(),
+        controller: Some(true),
+        block_owner_deletion: Some(true),
+    }
+}
+
 fn owned_pods<'a>(ctx: &Ctx<'a>, rs: &ReplicaSet) -> Vec<&'a Pod> {
     ctx.store
         .dependents(&rs.metadata.uid)
@@ -103,14 +145,7 @@ fn pod_from_template(rs: &ReplicaSet) -> Pod {
             namespace: rs.metadata.namespace.clone(),
             labels: t.metadata.labels.clone(),
             annotations: t.metadata.annotations.clone(),
-            owner_references: vec![OwnerReference {
-                api_version: "apps/v1".into(),
-                kind: "ReplicaSet".into(),
-                name: rs.metadata.name.clone(),
-                uid: rs.metadata.uid.clone(),
-                controller: Some(true),
-                block_owner_deletion: Some(true),
-            }],
+            owner_references: vec![owner_ref(rs)],
             ..Default::default()
         },
         spec: t.spec.clone(),
