@@ -20,6 +20,10 @@ pub fn ConsolePanel() -> impl IntoView {
         }
     });
 
+    // The lines typed here, oldest first, and where Up/Down has got to (None: a fresh line).
+    let history: StoredValue<Vec<String>> = StoredValue::new(Vec::new());
+    let cursor: StoredValue<Option<usize>> = StoredValue::new(None);
+
     let submit = move || {
         let Some(el) = input.get() else { return };
         let line = el.value();
@@ -27,8 +31,39 @@ pub fn ConsolePanel() -> impl IntoView {
             return;
         }
         el.set_value("");
+        history.update_value(|h| {
+            if h.last() != Some(&line) {
+                h.push(line.clone());
+            }
+        });
+        cursor.set_value(None);
         sim.run(&line);
     };
+
+    // Up and Down walk the typed lines, as a shell's history does.
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        let Some(el) = input.get() else { return };
+        let len = history.with_value(Vec::len);
+        let next = match (ev.key().as_str(), cursor.get_value()) {
+            ("ArrowUp", None) if len > 0 => Some(len - 1),
+            ("ArrowUp", Some(i)) => Some(i.saturating_sub(1)),
+            ("ArrowDown", Some(i)) if i + 1 < len => Some(i + 1),
+            ("ArrowDown", Some(_)) => {
+                cursor.set_value(None);
+                el.set_value("");
+                ev.prevent_default();
+                return;
+            }
+            _ => return,
+        };
+        ev.prevent_default();
+        cursor.set_value(next);
+        if let Some(line) = next.and_then(|i| history.with_value(|h| h.get(i).cloned())) {
+            el.set_value(&line);
+        }
+    };
+
+    let editor_open = RwSignal::new(false);
 
     view! {
         <section class="console" aria-label="Console">
@@ -76,8 +111,78 @@ pub fn ConsolePanel() -> impl IntoView {
                     autocomplete="off"
                     spellcheck="false"
                     placeholder="kubectl get pods -o wide"
+                    on:keydown=on_key
                 />
+                <button
+                    type="button"
+                    class="small"
+                    data-testid="open-manifest"
+                    aria-expanded=move || editor_open.get().to_string()
+                    on:click=move |_| editor_open.update(|o| *o = !*o)
+                >
+                    "YAML…"
+                </button>
             </form>
+            <Show when=move || editor_open.get()>
+                <ManifestEditor on_done=move || editor_open.set(false)/>
+            </Show>
         </section>
+    }
+}
+
+/// Paste or upload a manifest, then apply it: the text is kept under a name, and the console runs
+/// `kubectl apply -f NAME` (so the line, its answer and the command log are the same as typing it).
+#[component]
+fn ManifestEditor(on_done: impl Fn() + Copy + 'static) -> impl IntoView {
+    let sim = expect_context::<Sim>();
+    let text: NodeRef<leptos::html::Textarea> = NodeRef::new();
+    let name = RwSignal::new("manifest.yaml".to_string());
+    let apply = move || {
+        let Some(el) = text.get() else { return };
+        let body = el.value();
+        if body.trim().is_empty() {
+            return;
+        }
+        let file = name.get_untracked();
+        sim.add_file(&file, body);
+        sim.run(&format!("kubectl apply -f {file}"));
+        on_done();
+    };
+    // Reading an uploaded file is the outside world: a promise, awaited in a task.
+    let upload = move |ev: leptos::ev::Event| {
+        let Some(input) = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        name.set(file.name());
+        leptos::task::spawn_local(async move {
+            let Ok(content) = wasm_bindgen_futures::JsFuture::from(file.text()).await else { return };
+            if let (Some(el), Some(s)) = (text.get_untracked(), content.as_string()) {
+                el.set_value(&s);
+            }
+        });
+    };
+    view! {
+        <div class="manifest-editor" role="dialog" aria-label="Apply a manifest" data-testid="manifest-editor">
+            <textarea
+                node_ref=text
+                data-testid="manifest-text"
+                spellcheck="false"
+                rows="10"
+                placeholder="apiVersion: v1\nkind: Pod\n…  (YAML or JSON, several documents with ---)"
+            ></textarea>
+            <div class="manifest-actions">
+                <label class="file">
+                    "Upload "
+                    <input type="file" accept=".yaml,.yml,.json" data-testid="manifest-file" on:change=upload/>
+                </label>
+                <span class="manifest-name">{move || name.get()}</span>
+                <button type="button" on:click=move |_| on_done()>"Cancel"</button>
+                <button type="button" class="primary" data-testid="manifest-apply" on:click=move |_| apply()>
+                    "Apply"
+                </button>
+            </div>
+        </div>
     }
 }

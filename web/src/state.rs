@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 use podscape_core::view::{Layout, View};
-use podscape_core::{Cluster, Config, NoFiles, SimDuration};
+use std::collections::BTreeMap;
+
+use podscape_core::{Cluster, Config, SimDuration};
 
 /// One console exchange, as the console panel shows it.
 #[derive(Clone, PartialEq, Debug)]
@@ -27,6 +29,8 @@ pub struct Sim {
     pub selected: RwSignal<Option<String>>,
     /// The selected PersistentVolume's name.
     pub selected_volume: RwSignal<Option<String>>,
+    /// Manifests pasted or uploaded, by name: what `kubectl apply -f NAME` reads on the page.
+    files: StoredValue<BTreeMap<String, String>>,
     next_id: StoredValue<u64>,
 }
 
@@ -47,13 +51,15 @@ impl Sim {
             speed: RwSignal::new(1),
             selected: RwSignal::new(None),
             selected_volume: RwSignal::new(None),
+            files: StoredValue::new(BTreeMap::new()),
             next_id: StoredValue::new(0),
         }
     }
 
     /// Runs a console line against the cluster, shows it with its answer, and redraws.
     pub fn run(&self, line: &str) {
-        let out = self.cluster.try_update_value(|c| c.run(line, &NoFiles));
+        let files = self.files.get_value();
+        let out = self.cluster.try_update_value(|c| c.run(line, &files));
         let Some(out) = out else { return };
         let id = self.next_id.try_update_value(|n| {
             *n += 1;
@@ -74,6 +80,13 @@ impl Sim {
             }
         });
         self.refresh();
+    }
+
+    /// Keeps a manifest under `name` for `kubectl apply -f NAME`, replacing one of that name.
+    pub fn add_file(&self, name: &str, text: String) {
+        self.files.update_value(|f| {
+            f.insert(name.to_string(), text);
+        });
     }
 
     /// Moves simulated time forward and redraws.

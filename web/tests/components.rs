@@ -126,3 +126,31 @@ async fn volumes_are_drawn_and_a_written_file_survives_the_pod() {
     let claimed = all(&root, "[data-testid=volume][data-claim='default/www-web-0']");
     assert_eq!(claimed[0].get_attribute("data-files").as_deref(), Some("1"));
 }
+
+#[wasm_bindgen_test]
+async fn a_pasted_manifest_applies_as_a_console_line() {
+    let (root, _handle) = mount();
+    TimeoutFuture::new(0).await;
+    click(&all(&root, "[data-testid=open-manifest]")[0]);
+    TimeoutFuture::new(0).await;
+    let text: web_sys::HtmlTextAreaElement = all(&root, "[data-testid=manifest-text]").remove(0).unchecked_into();
+    text.set_value("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pasted\ndata:\n  greeting: hello\n");
+    click(&all(&root, "[data-testid=manifest-apply]")[0]);
+    TimeoutFuture::new(0).await;
+    let last = all(&root, "[data-testid=console-line]").pop().and_then(|l| l.text_content()).unwrap_or_default();
+    assert!(last.contains("kubectl apply -f manifest.yaml") && last.contains("configmap/pasted created"), "{last}");
+    assert!(all(&root, "[data-testid=manifest-editor]").is_empty(), "the editor closes");
+    // The typed-line history: Up brings back the last line typed.
+    type_line(&root, "kubectl get cm pasted").await;
+    let input: web_sys::HtmlInputElement = all(&root, "[data-testid=console-input]").remove(0).unchecked_into();
+    let up = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &{
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key("ArrowUp");
+        init.set_bubbles(true);
+        init
+    })
+    .expect("event");
+    input.dispatch_event(&up).expect("dispatch");
+    TimeoutFuture::new(0).await;
+    assert_eq!(input.value(), "kubectl get cm pasted");
+}

@@ -1,0 +1,49 @@
+// Manifests into the page: upload a file from the Kubernetes docs' examples and apply it; the
+// console shows the kubectl line and its answer, and the objects appear on the map.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serveDist, launch, openPage, screenshot } from './harness.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const examples = path.join(here, '..', 'fixtures', 'k8s-examples');
+
+let server;
+let browser;
+before(async () => {
+  server = await serveDist();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('an uploaded manifest applies and its objects are drawn', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.click('[data-testid=play]');
+  await page.click('[data-testid=open-manifest]');
+  await page.setInputFiles('[data-testid=manifest-file]', path.join(examples, 'application', 'web', 'web.yaml'));
+  await page.waitForFunction(() => document.querySelector('[data-testid=manifest-text]').value.includes('StatefulSet'));
+  await screenshot(page, 'manifest-editor');
+  await page.click('[data-testid=manifest-apply]');
+  const last = await page.locator('[data-testid=console-line]').last().innerText();
+  assert.match(last, /kubectl apply -f web\.yaml/);
+  assert.match(last, /statefulset\.apps\/web created/);
+  await page.fill('[data-testid=console-input]', 'sim advance 60s');
+  await page.press('[data-testid=console-input]', 'Enter');
+  assert.equal(await page.locator('[data-testid=pod][data-owner=web]').count(), 2);
+  assert.equal(await page.locator('[data-testid=volume][data-phase=Bound]').count(), 2);
+  // A broken document is refused with its number and field path, and the rest still applies.
+  await page.click('[data-testid=open-manifest]');
+  await page.fill(
+    '[data-testid=manifest-text]',
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fine}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: broken}\nspec: {replicas: three}\n',
+  );
+  await page.click('[data-testid=manifest-apply]');
+  const answer = await page.locator('[data-testid=console-line]').last().innerText();
+  assert.match(answer, /configmap\/fine created/);
+  assert.match(answer, /\(document 2\): Deployment in version "apps\/v1" cannot be handled as a Deployment: spec\.replicas: invalid type/);
+  assert.deepEqual(errors, []);
+});
