@@ -179,9 +179,10 @@ kubectl verbs:
   kubectl expose deployment|service|replicaset|pod NAME --port=P [--target-port=T] [--name=N]
       [--type=ClusterIP|NodePort|LoadBalancer] [--protocol=TCP|UDP|SCTP]
   kubectl apply -f FILE
+  kubectl create deployment NAME --image=IMAGE [--replicas=N] [--port=P] [-- COMMAND...]
   kubectl create configmap NAME [--from-literal=KEY=VALUE]... [--from-file=[KEY=]FILE]...
   kubectl create secret generic NAME [--from-literal=KEY=VALUE]...
-  kubectl create namespace NAME
+  kubectl create namespace|serviceaccount NAME
   kubectl run NAME --image=IMAGE [--port=P] [--restart=Always|OnFailure|Never] [-- ARGS...]
   kubectl scale deployment|replicaset|statefulset NAME --replicas=N
   kubectl set image deployment/NAME CONTAINER=IMAGE ...

@@ -16,6 +16,7 @@ pub mod node_lifecycle;
 pub mod persistent_volume;
 pub mod pod_gc;
 pub mod replicaset;
+pub mod root_ca_publisher;
 pub mod scheduler;
 pub mod service_account;
 pub mod statefulset;
@@ -59,6 +60,8 @@ pub enum Work {
     AttachDetach(ObjectKey),
     /// A namespace whose `default` ServiceAccount may be missing.
     ServiceAccounts(String),
+    /// A namespace whose `kube-root-ca.crt` ConfigMap may be missing.
+    RootCa(String),
     /// A traffic generator's next request (handled by the network, not a reconciler).
     Traffic(u32),
 }
@@ -179,6 +182,7 @@ pub fn reconcile(ctx: &Ctx, work: &Work) -> Vec<Op> {
         Work::PersistentVolume(key) => persistent_volume::reconcile_volume(ctx, key),
         Work::AttachDetach(key) => attach_detach::reconcile(ctx, key),
         Work::ServiceAccounts(ns) => service_account::reconcile(ctx, ns),
+        Work::RootCa(ns) => root_ca_publisher::reconcile(ctx, ns),
     }
 }
 

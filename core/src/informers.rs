@@ -197,6 +197,9 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
             }
         }
         Kind::ConfigMap | Kind::Secret => {
+            if kind == Kind::ConfigMap && key.name == crate::controllers::root_ca_publisher::NAME {
+                c.queues.push(Work::RootCa(key.namespace.clone()));
+            }
             let is_cm = kind == Kind::ConfigMap;
             wake_pods_using(c, &key.namespace, |v| {
                 if is_cm {
@@ -207,7 +210,10 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
             });
         }
         // A new namespace gets its `default` ServiceAccount (the serviceaccounts controller).
-        Kind::Namespace => q.push(Work::ServiceAccounts(key.name.clone())),
+        Kind::Namespace => {
+            q.push(Work::ServiceAccounts(key.name.clone()));
+            q.push(Work::RootCa(key.name.clone()));
+        }
         Kind::ServiceAccount => q.push(Work::ServiceAccounts(key.namespace.clone())),
         _ => {}
     }

@@ -1215,7 +1215,7 @@ fn run_pod(c: &mut Cluster, words: &[String], out: &mut Output) {
         return out.fail("error: NAME is required for run\nSee 'kubectl run -h' for help and examples");
     };
     let Some(image) = args.get("image").filter(|i| !i.is_empty()) else {
-        return out.fail("error: --image is required");
+        return out.fail("error: required flag(s) \"image\" not set");
     };
     if args.flag("stdin") || args.flag("tty") || args.flag("rm") {
         return out.fail("error: interactive pods (-i, -t, --rm) are not simulated; run the pod, then use kubectl logs or kubectl exec");
@@ -1451,15 +1451,80 @@ fn describe_objects(c: &mut Cluster, words: &[String], out: &mut Output) {
     out.out(texts.join("\n\n"));
 }
 
-const CREATE_FLAGS: &[Flag] =
-    &[value("from-literal", None), value("from-file", None), value("type", None), boolean("immutable", None)];
+const CREATE_FLAGS: &[Flag] = &[
+    value("from-literal", None),
+    value("from-file", None),
+    value("type", None),
+    boolean("immutable", None),
+    value("image", None),
+    value("replicas", Some('r')),
+    value("port", None),
+];
+
+/// `kubectl create deployment NAME --image=IMAGE... [--replicas=N] [--port=P] [-- COMMAND...]`:
+/// labels and selector `app=NAME`, one container per image named after it (`buildPodSpec`).
+fn create_deployment(c: &mut Cluster, args: &Args, name: &str, out: &mut Output) {
+    let images = args.all("image");
+    if images.is_empty() {
+        return out.fail("error: required flag(s) \"image\" not set");
+    }
+    let replicas = match args.int("replicas") {
+        Ok(r) => r.unwrap_or(1),
+        Err(e) => return out.fail(format!("error: {e}")),
+    };
+    let port = match args.int("port") {
+        Ok(p) => p,
+        Err(e) => return out.fail(format!("error: {e}")),
+    };
+    let containers: Vec<serde_json::Value> = images
+        .iter()
+        .map(|image| {
+            let base = image.split(['@']).next().unwrap_or(image);
+            let base = base.rsplit('/').next().unwrap_or(base);
+            let base = base.split(':').next().unwrap_or(base).replace('_', "-");
+            let mut c = serde_json::json!({"name": base, "image": image, "resources": {}});
+            if let Some(p) = port {
+                c["ports"] = serde_json::json!([{"containerPort": p}]);
+            }
+            if !args.rest.is_empty() {
+                c["command"] = serde_json::json!(args.rest);
+            }
+            c
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace(c, args), "labels": {"app": name}},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": containers}},
+        },
+    });
+    let obj = match manifest::to_object(doc) {
+        Ok(o) => o,
+        Err(e) => return out.fail(format!("error: {e}")),
+    };
+    match c.api_create(obj) {
+        Ok(_) => out.outln(format!("deployment.apps/{name} created")),
+        Err(e) => out.fail(e.to_string()),
+    }
+}
 
 /// `kubectl create configmap|secret generic|namespace NAME [--from-literal=K=V]... [--from-file=[K=]PATH]...`.
 fn create(c: &mut Cluster, words: &[String], files: &dyn Files, out: &mut Output) {
     let Some(args) = parse("create", words, CREATE_FLAGS, out) else { return };
     let mut positional = args.positional.iter().map(String::as_str);
     let what = positional.next().unwrap_or("");
+    if matches!(what, "deployment" | "deploy") {
+        let names: Vec<&str> = positional.collect();
+        let [name] = names.as_slice() else {
+            return out.fail(format!("error: exactly one NAME is required, got {}", names.len()));
+        };
+        return create_deployment(c, &args, name, out);
+    }
     let (kind, what) = match what {
+        "serviceaccount" | "sa" => (Kind::ServiceAccount, "ServiceAccount"),
         "configmap" | "cm" => (Kind::ConfigMap, "ConfigMap"),
         "namespace" | "ns" => (Kind::Namespace, "Namespace"),
         "secret" => match positional.next() {
@@ -1472,7 +1537,7 @@ fn create(c: &mut Cluster, words: &[String], files: &dyn Files, out: &mut Output
         "" => return out.fail("error: must specify one of -f and -k"),
         other => {
             return out.fail(format!(
-                "error: kubectl create {other} is not simulated; use configmap, secret generic or namespace, or kubectl apply -f"
+                "error: kubectl create {other} is not simulated; use deployment, configmap, secret generic, namespace or serviceaccount, or kubectl apply -f"
             ));
         }
     };
@@ -1497,7 +1562,7 @@ fn create(c: &mut Cluster, words: &[String], files: &dyn Files, out: &mut Output
         }
         true
     };
-    if kind != Kind::Namespace {
+    if kind != Kind::Namespace && kind != Kind::ServiceAccount {
         for lit in args.all("from-literal") {
             let Some((k, v)) = lit.split_once('=').filter(|(k, _)| !k.is_empty()) else {
                 return out.fail(format!("error: invalid literal source {lit}, expected key=value"));
@@ -1534,6 +1599,7 @@ fn create(c: &mut Cluster, words: &[String], files: &dyn Files, out: &mut Output
             ..Default::default()
         }
         .into_object(),
+        Kind::ServiceAccount => crate::api::ServiceAccount { metadata: meta, ..Default::default() }.into_object(),
         _ => crate::api::Namespace {
             metadata: ObjectMeta { name: name.to_string(), ..Default::default() },
             ..Default::default()
