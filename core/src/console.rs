@@ -191,6 +191,7 @@ kubectl verbs:
       in a container: curl [-s] [-v] [-m SECS] URL, wget -qO- URL, nslookup NAME, hostname, env,
       printenv VAR, echo, cat, ls [-l], touch, mkdir [-p], rm [-r] [-f], df, mount, kill 1,
       sh -c 'echo \"$(hostname)\" > /data/f && cat /data/f; ls /data'  (> >> && || ; $VAR $(cmd))
+  kubectl logs POD|deploy/NAME [-c CONTAINER] [--previous] [--tail=N]
   kubectl cordon|uncordon NODE
   kubectl drain NODE [--force] [--delete-emptydir-data] [--grace-period=N] [--timeout=D]
   kubectl taint nodes NODE KEY[=VALUE]:EFFECT ... [KEY[:EFFECT]-] [--overwrite]

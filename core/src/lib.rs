@@ -16,6 +16,7 @@ pub mod fs;
 mod informers;
 pub mod ipam;
 pub mod labels;
+mod logs;
 pub mod machines;
 pub mod manifest;
 pub mod network;

@@ -81,7 +81,7 @@ pub fn document_root(c: &Container) -> Option<&'static str> {
 }
 
 /// The last path segment of the repository, without tag: `registry.k8s.io/e2e-test-images/agnhost:2.53` → `agnhost`.
-fn repo_name(image: &str) -> String {
+pub fn repo_name(image: &str) -> String {
     let last = image.rsplit('/').next().unwrap_or(image);
     last.split([':', '@']).next().unwrap_or(last).to_string()
 }

@@ -141,3 +141,42 @@ fn context_namespace_and_delete_from_a_file() {
     );
     assert!(c.run("kubectl get sts web", &NoFiles).stderr.contains("NotFound"));
 }
+
+/// `kubectl logs`: an image's start-up lines, a web server's access log of the requests it
+/// answered, a command's echoes; `--previous` for the instance before a restart; the API
+/// server's errors for a container that has not started.
+#[test]
+fn logs_show_what_containers_printed() {
+    let mut c = Cluster::new(Config { empty: true, ..Config::default() });
+    run(&mut c, "kubectl run web --image=nginx:1.27");
+    run(&mut c, "kubectl run client --image=busybox -- sh -c 'echo hello from client; sleep 3600'");
+    c.advance(SimDuration::seconds(10));
+    let ip = run(&mut c, "kubectl get pod web -o jsonpath={.status.podIP}");
+    let client_ip = run(&mut c, "kubectl get pod client -o jsonpath={.status.podIP}");
+    run(&mut c, &format!("kubectl exec client -- wget -qO- http://{ip}/healthz"));
+    let log = run(&mut c, "kubectl logs web");
+    assert!(log.starts_with("/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty"), "{log}");
+    assert!(log.contains("/docker-entrypoint.sh: Configuration complete; ready for start up\n"));
+    let last = log.lines().last().unwrap();
+    assert!(last.starts_with(&format!("{client_ip} - - [01/Jan/2026:00:00:1")), "{last}");
+    assert!(last.contains("\"GET /healthz HTTP/1.1\" 200 "), "{last}");
+    assert_eq!(run(&mut c, "kubectl logs web --tail=1"), format!("{last}\n"));
+    assert_eq!(run(&mut c, "kubectl logs client"), "hello from client\n");
+    let none = c.run("kubectl logs web --previous", &NoFiles);
+    assert_eq!(
+        none.stderr,
+        "Error from server (BadRequest): previous terminated container \"web\" in pod \"web\" not found\n"
+    );
+    // After a restart the access log starts again; the old one is --previous.
+    c.run("kubectl exec web -- kill 1", &NoFiles);
+    c.advance(SimDuration::seconds(15));
+    assert!(!run(&mut c, "kubectl logs web").contains("GET /healthz"));
+    assert!(run(&mut c, "kubectl logs web -p").contains("GET /healthz"));
+    run(&mut c, "kubectl run typo --image=ngnix");
+    c.advance(SimDuration::seconds(5));
+    let waiting = c.run("kubectl logs typo", &NoFiles);
+    assert_eq!(
+        waiting.stderr,
+        "Error from server (BadRequest): container \"typo\" in pod \"typo\" is waiting to start: trying and failing to pull image\n"
+    );
+}

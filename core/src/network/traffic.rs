@@ -68,6 +68,8 @@ pub struct Trace {
     pub at: String,
     /// `pod/frontend-…`, `node/node-1` or `outside`.
     pub from: String,
+    /// The client's address, as the serving pod's access log records it.
+    pub client_ip: String,
     pub from_node: String,
     pub url: String,
     pub host: String,
@@ -211,6 +213,7 @@ impl Cluster {
             seq: 0,
             at: self.now.rfc3339(),
             from: String::new(),
+            client_ip: String::new(),
             from_node: String::new(),
             url: url.to_string(),
             host: String::new(),
@@ -253,6 +256,7 @@ impl Cluster {
             }
         };
         t.from_node = client_node.clone().unwrap_or_default();
+        t.client_ip = client_ip.clone();
         let u = match parse_url(url) {
             Ok(u) => u,
             Err(e) => {
@@ -562,6 +566,11 @@ impl Cluster {
     }
 
     /// Traces recorded after `seq`, for a front end animating them.
+    /// The recent traces, oldest first (bounded by RECENT_TRACES).
+    pub(crate) fn traffic_traces(&self) -> impl Iterator<Item = &Trace> {
+        self.traffic.recent_since(0)
+    }
+
     pub fn traces_since(&self, seq: u64) -> Vec<Trace> {
         self.traffic.recent_since(seq).cloned().collect()
     }
