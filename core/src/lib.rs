@@ -12,6 +12,7 @@ pub mod controllers;
 mod defaults;
 pub mod events;
 mod exec;
+pub mod export;
 pub mod fs;
 mod informers;
 pub mod ipam;

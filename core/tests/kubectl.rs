@@ -180,3 +180,52 @@ fn logs_show_what_containers_printed() {
         "Error from server (BadRequest): container \"typo\" in pod \"typo\" is waiting to start: trying and failing to pull image\n"
     );
 }
+
+/// `sim export` gives the learner's objects as YAML a real cluster accepts: nothing the cluster
+/// made by itself, nothing the API server fills in. Applied to a fresh cluster it recreates them.
+#[test]
+fn an_export_applies_to_a_fresh_cluster() {
+    let mut c = Cluster::new(Config::default());
+    run(&mut c, "kubectl create configmap app --from-literal=mode=fast");
+    run(&mut c, "kubectl apply -f https://k8s.io/examples/application/web/web.yaml");
+    run(&mut c, "kubectl expose deployment frontend --port=80 --type=NodePort");
+    run(&mut c, "kubectl run solo --image=nginx");
+    c.advance(SimDuration::seconds(30));
+    let yaml = run(&mut c, "sim export");
+    for managed in [
+        "uid:",
+        "resourceVersion:",
+        "creationTimestamp:",
+        "status:",
+        "clusterIP: 10.",
+        "nodePort:",
+        "nodeName:",
+        "last-applied",
+    ] {
+        assert!(!yaml.contains(managed), "{managed} in\n{yaml}");
+    }
+    for absent in [
+        "kind: ReplicaSet",
+        "kind: EndpointSlice",
+        "kind: Event",
+        "kind: Node",
+        "kube-root-ca.crt",
+        "name: www-web-0",
+        "pvc-",
+    ] {
+        assert!(!yaml.contains(absent), "{absent} in\n{yaml}");
+    }
+    let mut fresh = Cluster::new(Config { empty: true, ..Config::default() });
+    let files: std::collections::BTreeMap<String, String> =
+        [("export.yaml".to_string(), yaml.clone())].into_iter().collect();
+    let applied = fresh.run("kubectl apply -f export.yaml", &files);
+    assert!(applied.ok(), "{applied:?}");
+    assert_eq!(
+        applied.stdout,
+        "configmap/app created\nservice/backend created\nservice/frontend created\nservice/nginx created\npod/solo created\ndeployment.apps/backend created\ndeployment.apps/frontend created\nstatefulset.apps/web created\n"
+    );
+    fresh.advance(SimDuration::seconds(60));
+    // The same objects, so the same export (the new cluster allocates its own IPs and names).
+    assert_eq!(run(&mut fresh, "sim export"), yaml);
+    assert_eq!(run(&mut fresh, "kubectl get pods -l app=nginx -o name"), "pod/web-0\npod/web-1\n");
+}

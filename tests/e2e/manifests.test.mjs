@@ -2,6 +2,7 @@
 // console shows the kubectl line and its answer, and the objects appear on the map.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveDist, launch, openPage, screenshot } from './harness.mjs';
@@ -45,5 +46,18 @@ test('an uploaded manifest applies and its objects are drawn', async () => {
   const answer = await page.locator('[data-testid=console-line]').last().innerText();
   assert.match(answer, /configmap\/fine created/);
   assert.match(answer, /\(document 2\): Deployment in version "apps\/v1" cannot be handled as a Deployment: spec\.replicas: invalid type/);
+  assert.deepEqual(errors, []);
+});
+
+test('Export YAML downloads the learner\'s objects, ready for a real cluster', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.fill('[data-testid=console-input]', 'kubectl create configmap settings --from-literal=mode=fast');
+  await page.press('[data-testid=console-input]', 'Enter');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export]')]);
+  assert.equal(download.suggestedFilename(), 'podscape-export.yaml');
+  const text = await fs.readFile(await download.path(), 'utf8');
+  assert.match(text, /kind: ConfigMap\nmetadata:\n  name: settings\n/);
+  assert.match(text, /kind: Deployment/);
+  assert.doesNotMatch(text, /uid:|resourceVersion:|status:/);
   assert.deepEqual(errors, []);
 });

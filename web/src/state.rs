@@ -89,6 +89,11 @@ impl Sim {
         });
     }
 
+    /// The learner's objects as YAML a real cluster accepts (`sim export`).
+    pub fn export(&self) -> String {
+        self.cluster.try_with_value(|c| podscape_core::export::export(c.store(), &[])).unwrap_or_default()
+    }
+
     /// Moves simulated time forward and redraws.
     pub fn advance(&self, d: SimDuration) {
         self.cluster.update_value(|c| c.advance(d));

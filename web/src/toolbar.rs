@@ -52,6 +52,33 @@ pub fn Toolbar() -> impl IntoView {
                 </label>
                 <time class="sim-time" data-testid="sim-time">{time}</time>
             </div>
+            <button class="export" data-testid="export" title="sim export: your objects as YAML for kubectl apply -f on a real cluster" on:click=move |_| download("podscape-export.yaml", &sim.export())>
+                "Export YAML"
+            </button>
         </header>
     }
+}
+
+/// Hands `text` to the browser as a file download: a Blob URL on a temporary link, clicked.
+fn download(name: &str, text: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let parts = js_sys_array(text);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/yaml");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    if let Some(a) = document.create_element("a").ok().and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// A one-element JavaScript array holding `text`, as Blob's constructor wants its parts.
+fn js_sys_array(text: &str) -> wasm_bindgen::JsValue {
+    let array = js_sys::Array::new();
+    array.push(&wasm_bindgen::JsValue::from_str(text));
+    array.into()
 }

@@ -309,6 +309,16 @@ pub fn run(c: &mut Cluster, words: &[String]) -> Output {
             }
         }
         ["time"] => out.outln(c.now().rfc3339()),
+        ["export", kinds @ ..] => {
+            let mut wanted = Vec::new();
+            for k in kinds {
+                match crate::api::Kind::parse(k) {
+                    Some(kind) => wanted.push(kind),
+                    None => return fail(out, format!("error: the server doesn't have a resource type \"{k}\"")),
+                }
+            }
+            out.out(crate::export::export(c.store(), &wanted));
+        }
         ["hash"] => out.outln(format!("{:016x}", c.event_log_hash())),
         ["fail", "node", name] => node_fault(c, name, Fault::PowerOff, &mut out),
         ["partition", "node", name] => node_fault(c, name, Fault::Partition, &mut out),
