@@ -1,14 +1,36 @@
 //! `podscape`: the command-line front end. It reads console lines, hands them to core, and prints
 //! what core answers. Everything it knows about Kubernetes, it asks core.
 
-use std::io::{BufRead, Read, Write};
+use std::cell::RefCell;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::rc::Rc;
 
 mod bench;
 
 use clap::{Parser, Subcommand};
 use podscape_core::{Cluster, Config, Files, Output};
+
+/// The shell's line editor asks core what Tab may complete, as the page's prompt does.
+struct ShellHelper(Rc<RefCell<Cluster>>);
+
+impl rustyline::completion::Completer for ShellHelper {
+    type Candidate = String;
+
+    fn complete(&self, line: &str, pos: usize, _: &rustyline::Context<'_>) -> rustyline::Result<(usize, Vec<String>)> {
+        let done = self.0.borrow().complete(&line[..pos]);
+        let words = done.candidates.into_iter().map(|c| if c.ends_with('/') { c } else { c + " " }).collect();
+        Ok((done.start, words))
+    }
+}
+
+impl rustyline::hint::Hinter for ShellHelper {
+    type Hint = String;
+}
+impl rustyline::highlight::Highlighter for ShellHelper {}
+impl rustyline::validate::Validator for ShellHelper {}
+impl rustyline::Helper for ShellHelper {}
 
 #[derive(Parser)]
 #[command(name = "podscape", version, about = "A Kubernetes cluster to see and break, on the command line")]
@@ -134,20 +156,31 @@ fn main() -> ExitCode {
         }
         Command::Shell { seed, empty } => {
             let files = DiskFiles { base: std::env::current_dir().unwrap_or_default() };
-            let mut cluster = Cluster::new(Config { seed, empty, ..Config::default() });
-            let stdin = std::io::stdin();
-            loop {
-                print!("{} $ ", cluster.now().rfc3339());
-                let _ = std::io::stdout().flush();
-                let mut line = String::new();
-                match stdin.lock().read_line(&mut line) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {}
+            let cluster = Rc::new(RefCell::new(Cluster::new(Config { seed, empty, ..Config::default() })));
+            let mut editor = match rustyline::Editor::<ShellHelper, rustyline::history::DefaultHistory>::with_config(
+                rustyline::Config::builder().completion_type(rustyline::CompletionType::List).build(),
+            ) {
+                Ok(e) => e,
+                Err(e) => {
+                    eprintln!("podscape shell: {e}");
+                    return ExitCode::from(1);
                 }
+            };
+            editor.set_helper(Some(ShellHelper(cluster.clone())));
+            loop {
+                let prompt = format!("{} $ ", cluster.borrow().now().rfc3339());
+                let line = match editor.readline(&prompt) {
+                    Ok(l) => l,
+                    Err(rustyline::error::ReadlineError::Interrupted) => continue,
+                    Err(_) => break,
+                };
                 if matches!(line.trim(), "exit" | "quit") {
                     break;
                 }
-                let out = cluster.run(&line, &files);
+                if !line.trim().is_empty() {
+                    let _ = editor.add_history_entry(line.as_str());
+                }
+                let out = cluster.borrow_mut().run(&line, &files);
                 print(&out);
                 if !out.stdout.is_empty() && !out.stdout.ends_with('\n') {
                     println!();

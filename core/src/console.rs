@@ -3,8 +3,10 @@
 //! lines drive the simulation itself.
 
 pub mod args;
+mod complete;
 mod describe;
 pub mod examples;
+mod explain;
 pub mod jsonpath;
 mod kubectl;
 pub mod output;
@@ -12,6 +14,8 @@ pub mod printers;
 mod sim;
 
 use std::collections::BTreeMap;
+
+pub use complete::Completion;
 
 use crate::Cluster;
 
@@ -168,6 +172,8 @@ Podscape console: kubectl against a simulated cluster, plus sim verbs that drive
 kubectl verbs:
   kubectl get TYPE[,TYPE...] [NAME...] [-o wide|json|yaml|name|jsonpath=TEMPLATE] [-l SELECTOR] [-n NS|-A]
       [--field-selector FIELD=VALUE,...] [--sort-by=.JSON.PATH] [--show-labels]
+      [-o custom-columns=HEADER:.JSON.PATH,...] [-w|--watch-only [--request-timeout=5m]]
+      -w: simulated time moves and each change prints, until 30s pass with none
       TYPE: pods (po), services (svc), endpoints (ep), endpointslices, deployments (deploy),
             replicasets (rs), statefulsets (sts), nodes (no), namespaces (ns), events (ev),
             configmaps (cm), secrets, persistentvolumeclaims (pvc), persistentvolumes (pv),
@@ -182,6 +188,9 @@ kubectl verbs:
   kubectl create deployment NAME --image=IMAGE [--replicas=N] [--port=P] [-- COMMAND...]
   kubectl create configmap NAME [--from-literal=KEY=VALUE]... [--from-file=[KEY=]FILE]...
   kubectl create secret generic NAME [--from-literal=KEY=VALUE]...
+  kubectl create secret tls NAME --cert=CERT.pem --key=KEY.pem
+  kubectl create service clusterip|nodeport|loadbalancer NAME --tcp=PORT[:TARGET] [--node-port=N]
+      [--clusterip=None];  kubectl create service externalname NAME --external-name=HOST
   kubectl create namespace|serviceaccount NAME
   kubectl run NAME --image=IMAGE [--port=P] [--restart=Always|OnFailure|Never] [-- ARGS...]
   kubectl scale deployment|replicaset|statefulset NAME --replicas=N
@@ -191,6 +200,10 @@ kubectl verbs:
       in a container: curl [-s] [-v] [-m SECS] URL, wget -qO- URL, nslookup NAME, hostname, env,
       printenv VAR, echo, cat, ls [-l], touch, mkdir [-p], rm [-r] [-f], df, mount, kill 1,
       sh -c 'echo \"$(hostname)\" > /data/f && cat /data/f; ls /data'  (> >> && || ; $VAR $(cmd))
+  kubectl wait --for=condition=Ready|delete|jsonpath='{.status.phase}'=Running TYPE/NAME|TYPE -l SEL|--all
+      [--timeout=30s]   (simulated time moves until the condition holds)
+  kubectl top pod|node [NAME] [-l SELECTOR] [-A] [--containers] [--sort-by=cpu|memory]
+  kubectl explain TYPE[.FIELD...] [--recursive]   field documentation
   kubectl logs POD|deploy/NAME [-c CONTAINER] [--previous] [--tail=N]
   kubectl cordon|uncordon NODE
   kubectl drain NODE [--force] [--delete-emptydir-data] [--grace-period=N] [--timeout=D]

@@ -20,6 +20,7 @@ pub mod labels;
 mod logs;
 pub mod machines;
 pub mod manifest;
+pub mod metrics;
 pub mod network;
 pub mod object_graph;
 pub mod registry;

@@ -229,3 +229,77 @@ fn an_export_applies_to_a_fresh_cluster() {
     assert_eq!(run(&mut fresh, "sim export"), yaml);
     assert_eq!(run(&mut fresh, "kubectl get pods -l app=nginx -o name"), "pod/web-0\npod/web-1\n");
 }
+
+/// `kubectl create secret tls` keeps the PEM files as `tls.crt` and `tls.key` in a
+/// `kubernetes.io/tls` Secret, and refuses a certificate input with no PEM block in it
+/// (kubectl's `tls.X509KeyPair` error), creating nothing.
+#[test]
+fn create_secret_tls_takes_pem_files() {
+    let mut c = Cluster::new(Config::default());
+    let files: std::collections::BTreeMap<String, String> = [
+        ("c.pem".to_string(), "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".to_string()),
+        ("k.pem".to_string(), "-----BEGIN PRIVATE KEY-----\nMC4C\n-----END PRIVATE KEY-----\n".to_string()),
+    ]
+    .into();
+    let bad = c.run("kubectl create secret tls swapped --cert=k.pem --key=c.pem", &files);
+    assert_eq!(bad.stderr, "error: failed to load key pair tls: failed to find any PEM data in certificate input\n");
+    assert!(!c.run("kubectl get secret swapped", &NoFiles).ok());
+    let out = c.run("kubectl create secret tls site --cert=c.pem --key=k.pem", &files);
+    assert_eq!(out.stdout, "secret/site created\n");
+    let t = run(&mut c, "kubectl get secret site -o jsonpath={.type}");
+    assert_eq!(t, "kubernetes.io/tls");
+    let keys = run(&mut c, "kubectl get secret site -o jsonpath={.data}");
+    assert!(keys.contains("\"tls.crt\"") && keys.contains("\"tls.key\""), "{keys}");
+    let missing = c.run("kubectl create secret tls x --cert=c.pem", &files);
+    assert_eq!(missing.stderr, "error: required flag(s) \"key\" not set\n");
+}
+
+/// `kubectl wait` moves simulated time until the condition holds, and times out as kubectl does
+/// when it never does (an image the registry lacks never becomes Ready).
+#[test]
+fn wait_moves_time_until_the_condition_or_the_timeout() {
+    let mut c = Cluster::new(Config::default());
+    run(&mut c, "kubectl run web --image=nginx");
+    let before = c.now();
+    assert_eq!(run(&mut c, "kubectl wait --for=condition=Ready pod/web"), "pod/web condition met\n");
+    assert!(c.now() > before, "time moved to the pod's readiness");
+    run(&mut c, "kubectl run typo --image=ngnix");
+    let before = c.now();
+    let out = c.run("kubectl wait --for=condition=Ready pod/typo --timeout=20s", &NoFiles);
+    assert_eq!(out.stderr, "error: timed out waiting for the condition on pods/typo\n");
+    assert_eq!(c.now() - before, SimDuration::seconds(20));
+    run(&mut c, "kubectl delete pod web --wait=false");
+    assert_eq!(run(&mut c, "kubectl wait --for=delete pod/web --timeout=60s"), "pod/web condition met\n");
+    assert!(!c.run("kubectl get pod web", &NoFiles).ok());
+}
+
+/// `kubectl top` follows what the learner does: traffic costs CPU on the pods that answer it,
+/// and a file written into a container's writable layer holds memory.
+#[test]
+fn top_follows_traffic_and_written_files() {
+    let mut c = Cluster::new(Config::default());
+    c.advance(SimDuration::seconds(30));
+    let column = |out: &str, pod_prefix: &str, col: usize| -> u64 {
+        out.lines()
+            .filter(|l| l.starts_with(pod_prefix))
+            .map(|l| l.split_whitespace().nth(col).unwrap().trim_end_matches(['m', 'M', 'i']).parse::<u64>().unwrap())
+            .sum()
+    };
+    let idle = run(&mut c, "kubectl top pods");
+    run(&mut c, "sim traffic deploy/frontend http://backend --rate 5");
+    c.advance(SimDuration::seconds(60));
+    let busy = run(&mut c, "kubectl top pods");
+    assert!(column(&busy, "backend", 1) >= column(&idle, "backend", 1) + 20, "{idle}\n{busy}");
+    let pod = run(&mut c, "kubectl get pods -l app=frontend -o jsonpath={.items[0].metadata.name}");
+    let before = column(&run(&mut c, &format!("kubectl top pod {pod}")), &pod, 2);
+    let big = "x".repeat(60_000);
+    for i in 0..40 {
+        run(&mut c, &format!("kubectl exec {pod} -- sh -c 'echo {big} > /tmp/f{i}'"));
+    }
+    let after = column(&run(&mut c, &format!("kubectl top pod {pod}")), &pod, 2);
+    assert!(after >= before + 2, "2.4 MB written: {before}Mi → {after}Mi");
+    // A node whose kubelet stopped answering has no figures: kubectl prints <unknown>.
+    run(&mut c, "sim fail node node-3");
+    let nodes = run(&mut c, "kubectl top nodes");
+    assert!(nodes.contains("node-3   <unknown>    <unknown>   <unknown>       <unknown>"), "{nodes}");
+}

@@ -61,3 +61,33 @@ test('Export YAML downloads the learner\'s objects, ready for a real cluster', a
   assert.doesNotMatch(text, /uid:|resourceVersion:|status:/);
   assert.deepEqual(errors, []);
 });
+
+test('the prompt completes with Tab and recalls lines with Up', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  const prompt = '[data-testid=console-input]';
+  // One candidate: the word is completed and a space added.
+  await page.fill(prompt, 'kubectl get deploy');
+  await page.press(prompt, 'Tab');
+  assert.equal(await page.inputValue(prompt), 'kubectl get deployments ');
+  await page.type(prompt, 'fr');
+  await page.press(prompt, 'Tab');
+  assert.equal(await page.inputValue(prompt), 'kubectl get deployments frontend ');
+  await page.press(prompt, 'Enter');
+  assert.match(await page.locator('[data-testid=console-line]').last().innerText(), /frontend\s+2\/2/);
+  // Several candidates sharing nothing more: they are listed under the prompt.
+  await page.fill(prompt, 'kubectl cordon node-');
+  await page.press(prompt, 'Tab');
+  assert.equal(await page.locator('[data-testid=completions]').innerText(), 'node-1  node-2  node-3');
+  await screenshot(page, 'console-completion');
+  await page.type(prompt, '2');
+  assert.equal(await page.locator('[data-testid=completions]').count(), 0);
+  // Up brings back the line run before.
+  await page.fill(prompt, '');
+  await page.press(prompt, 'ArrowUp');
+  assert.equal(await page.inputValue(prompt), 'kubectl get deployments frontend ');
+  // On an empty prompt Tab leaves the field, as keyboard users expect.
+  await page.fill(prompt, '');
+  await page.press(prompt, 'Tab');
+  assert.notEqual(await page.evaluate(() => document.activeElement?.id), 'console-line');
+  assert.deepEqual(errors, []);
+});

@@ -24,6 +24,9 @@ pub fn ConsolePanel() -> impl IntoView {
     let history: StoredValue<Vec<String>> = StoredValue::new(Vec::new());
     let cursor: StoredValue<Option<usize>> = StoredValue::new(None);
 
+    // What Tab offered last, when it could not choose one: shown under the prompt.
+    let offered: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
+
     let submit = move || {
         let Some(el) = input.get() else { return };
         let line = el.value();
@@ -37,12 +40,41 @@ pub fn ConsolePanel() -> impl IntoView {
             }
         });
         cursor.set_value(None);
+        offered.set(Vec::new());
         sim.run(&line);
     };
 
-    // Up and Down walk the typed lines, as a shell's history does.
+    // Up and Down walk the typed lines, as a shell's history does; Tab completes the last word
+    // (on an empty prompt Tab moves focus on, so the page stays keyboard-navigable).
     let on_key = move |ev: web_sys::KeyboardEvent| {
         let Some(el) = input.get() else { return };
+        if ev.key() == "Tab" && !ev.shift_key() && !el.value().is_empty() {
+            ev.prevent_default();
+            let line = el.value();
+            let done = sim.complete(&line);
+            let word_len = line.len() - done.start;
+            match done.candidates.as_slice() {
+                [] => offered.set(Vec::new()),
+                [one] => {
+                    let space = if one.ends_with('/') { "" } else { " " };
+                    el.set_value(&format!("{}{one}{space}", &line[..done.start]));
+                    offered.set(Vec::new());
+                }
+                many => {
+                    let prefix = done.common_prefix();
+                    if prefix.len() > word_len {
+                        el.set_value(&format!("{}{prefix}", &line[..done.start]));
+                        offered.set(Vec::new());
+                    } else {
+                        offered.set(many.to_vec());
+                    }
+                }
+            }
+            return;
+        }
+        if !offered.with_untracked(Vec::is_empty) {
+            offered.set(Vec::new());
+        }
         let len = history.with_value(Vec::len);
         let next = match (ev.key().as_str(), cursor.get_value()) {
             ("ArrowUp", None) if len > 0 => Some(len - 1),
@@ -75,7 +107,7 @@ pub fn ConsolePanel() -> impl IntoView {
                     <code>"kubectl get pods -o wide"</code>
                     " or "
                     <code>"kubectl get endpointslices"</code>
-                    "."
+                    ". Tab completes verbs, types and names; Up and Down recall earlier lines."
                 </p>
                 <For
                     each=move || sim.console.get()
@@ -123,6 +155,11 @@ pub fn ConsolePanel() -> impl IntoView {
                     "YAML…"
                 </button>
             </form>
+            <Show when=move || !offered.with(Vec::is_empty)>
+                <p class="completions" data-testid="completions" role="status">
+                    {move || offered.get().join("  ")}
+                </p>
+            </Show>
             <Show when=move || editor_open.get()>
                 <ManifestEditor on_done=move || editor_open.set(false)/>
             </Show>

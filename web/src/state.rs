@@ -56,6 +56,11 @@ impl Sim {
         }
     }
 
+    /// What Tab may complete the last word of `line` to (verbs, types, names that exist).
+    pub fn complete(&self, line: &str) -> podscape_core::console::Completion {
+        self.cluster.try_with_value(|c| c.complete(line)).unwrap_or_default()
+    }
+
     /// Runs a console line against the cluster, shows it with its answer, and redraws.
     pub fn run(&self, line: &str) {
         let files = self.files.get_value();

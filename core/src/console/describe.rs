@@ -21,6 +21,9 @@ pub fn describe(store: &Store, obj: &Object, now: SimTime) -> String {
         Object::Service(s) => service(&mut w, store, s),
         Object::Node(n) => node(&mut w, store, n, now),
         Object::PersistentVolumeClaim(c) => claim(&mut w, store, c),
+        Object::ConfigMap(cm) => config_map(&mut w, cm),
+        // kubectl's secret describer ends with the data sizes: no Events section.
+        Object::Secret(sec) => return secret(&mut w, sec),
         other => {
             let m = other.meta();
             w.line(0, "Name:", &m.name);
@@ -644,6 +647,55 @@ fn node(w: &mut Lines, store: &Store, n: &Node, now: SimTime) {
         let age = p.metadata.creation_timestamp.map_or(String::new(), |t| human_duration(now - t.0));
         w.text(1, &format!("{}\t{}\t{age}", p.metadata.namespace, p.metadata.name));
     }
+}
+
+/// `describeConfigMap`: each key and its value in full, then binary keys by size.
+fn config_map(w: &mut Lines, cm: &crate::api::ConfigMap) {
+    let m = &cm.metadata;
+    w.line(0, "Name:", &m.name);
+    w.line(0, "Namespace:", &m.namespace);
+    map(w, 0, "Labels:", &m.labels);
+    annotations(w, m);
+    w.text(0, "");
+    w.text(0, "Data");
+    w.text(0, "====");
+    for (k, v) in &cm.data {
+        w.text(0, &format!("{k}:"));
+        w.text(0, "----");
+        w.text(0, v);
+    }
+    w.text(0, "");
+    w.text(0, "BinaryData");
+    w.text(0, "====");
+    for (k, v) in &cm.binary_data {
+        let len = base64_len(v);
+        w.text(0, &format!("{k}: {len} bytes"));
+    }
+    w.text(0, "");
+}
+
+/// `describeSecret`: never the values, only their sizes.
+fn secret(w: &mut Lines, s: &crate::api::Secret) -> String {
+    let m = &s.metadata;
+    w.line(0, "Name:", &m.name);
+    w.line(0, "Namespace:", &m.namespace);
+    map(w, 0, "Labels:", &m.labels);
+    annotations(w, m);
+    w.text(0, "");
+    w.line(0, "Type:", &s.type_);
+    w.text(0, "");
+    w.text(0, "Data");
+    w.text(0, "====");
+    for (k, v) in &s.data {
+        w.line(0, &format!("{k}:"), &format!("{} bytes", base64_len(v)));
+    }
+    w.render()
+}
+
+/// The decoded length of a base64 value as the API stores it.
+fn base64_len(v: &str) -> usize {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(v).map_or(0, |b| b.len())
 }
 
 fn claim(w: &mut Lines, store: &Store, c: &PersistentVolumeClaim) {

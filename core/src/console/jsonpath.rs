@@ -62,6 +62,26 @@ impl Template {
         }
         Ok(out)
     }
+
+    /// Every value the template finds, each printed as Go's `%v` prints it, in result groups:
+    /// what kubectl's custom-columns printer joins with commas.
+    pub fn results(&self, data: &Value) -> Result<Vec<String>, String> {
+        let mut executor = Executor {
+            parts: &self.parts,
+            allow_missing_keys: self.allow_missing_keys,
+            begin_range: 0,
+            in_range: 0,
+            end_range: 0,
+            last_end: None,
+        };
+        let mut groups = Vec::new();
+        executor.find_results(current(Val::Json(data)), 0, &mut groups)?;
+        let mut out = Vec::new();
+        for group in &groups {
+            out.extend(group.iter().map(|v| go_value_text(*v)));
+        }
+        Ok(out)
+    }
 }
 
 /// Re-parsing nested pieces (union members, quoted keys, filter operands) is the only

@@ -39,6 +39,15 @@ pub fn run(c: &mut Cluster, words: &[String], files: &dyn Files) -> Output {
         "uncordon" => cordon(c, rest, false, &mut out),
         "drain" => drain(c, rest, &mut out),
         "taint" => taint(c, rest, &mut out),
+        "wait" => wait(c, rest, &mut out),
+        "top" => top(c, rest, &mut out),
+        "explain" => {
+            if let Some(args) =
+                parse("explain", rest, &[boolean("recursive", None), value("api-version", None)], &mut out)
+            {
+                super::explain::run(&args, &mut out);
+            }
+        }
         "help" | "--help" | "-h" => out.out(super::HELP),
         other => out.fail(format!("error: unknown command \"{other}\" for \"kubectl\"")),
     }
@@ -129,6 +138,8 @@ const GET_FLAGS: &[Flag] = &[
     boolean("show-labels", None),
     boolean("no-headers", None),
     boolean("watch", Some('w')),
+    boolean("watch-only", None),
+    value("request-timeout", None),
 ];
 
 fn get(c: &mut Cluster, words: &[String], out: &mut Output) {
@@ -146,11 +157,21 @@ fn get(c: &mut Cluster, words: &[String], out: &mut Output) {
         Some((f, t)) => (f, Some(t)),
         None => (format, None),
     };
-    if !["", "wide", "json", "yaml", "name", "jsonpath"].contains(&fmt) || (fmt == "jsonpath" && template.is_none()) {
+    if !["", "wide", "json", "yaml", "name", "jsonpath", "custom-columns"].contains(&fmt)
+        || (fmt == "jsonpath" && template.is_none())
+    {
         return out.fail(format!(
-            "error: unable to match a printer suitable for the output format \"{format}\", allowed formats are: json,jsonpath,name,wide,yaml"
+            "error: unable to match a printer suitable for the output format \"{format}\", allowed formats are: custom-columns,json,jsonpath,name,wide,yaml"
         ));
     }
+    let columns = if fmt == "custom-columns" {
+        match custom_columns(template.unwrap_or("")) {
+            Ok(c) => Some(c),
+            Err(e) => return out.fail(format!("error: {e}")),
+        }
+    } else {
+        None
+    };
 
     let fields = match args.get("field-selector").map(FieldSelector::parse) {
         None => None,
@@ -216,94 +237,223 @@ fn get(c: &mut Cluster, words: &[String], out: &mut Output) {
     for kind in stored {
         out.errln(stored_warning(kind));
     }
-    if args.flag("watch") {
-        out.errln("error: watch is not supported yet; run the command again after `sim advance`");
-        out.exit_code = 1;
-        return;
+    let watching = args.flag("watch") || args.flag("watch-only");
+    let watch_timeout = match args.get("request-timeout").map(SimDuration::parse) {
+        None => None,
+        Some(Ok(d)) => Some(d).filter(|d| d.as_millis() > 0),
+        Some(Err(e)) => return out.fail(format!("error: invalid argument for --request-timeout: {e}")),
+    };
+    let with_kind = reqs.iter().map(|r| r.0).collect::<std::collections::BTreeSet<_>>().len() > 1;
+    let row_of = |o: &Object, now: crate::SimTime| -> Vec<String> {
+        let kind = o.kind();
+        let name = if with_kind { format!("{}/{}", kind.qualified(), o.meta().name) } else { o.meta().name.clone() };
+        let mut r = printers::row(o, name, now, fmt == "wide");
+        if all_ns && kind.namespaced() {
+            r.insert(0, o.meta().namespace.clone());
+        }
+        if args.flag("show-labels") {
+            let l = crate::labels::format_map(&o.meta().labels);
+            r.push(if l.is_empty() { "<none>".into() } else { l });
+        }
+        r
+    };
+    if args.flag("watch-only") {
+        found.clear();
     }
 
-    match fmt {
-        "json" | "yaml" | "jsonpath" => {
-            let single = named && reqs.len() == 1 && found.len() == 1;
-            let value = if single {
-                found[0].to_value()
-            } else {
-                serde_json::json!({
-                    "apiVersion": "v1",
-                    "items": found.iter().map(Object::to_value).collect::<Vec<_>>(),
-                    "kind": "List",
-                    "metadata": {"resourceVersion": ""},
-                })
-            };
-            match fmt {
-                "json" => out.out(output::json(&value)),
-                "yaml" => out.out(output::yaml(&value)),
-                _ => print_jsonpath(template.unwrap_or(""), &value, out),
-            }
-        }
-        "name" => {
-            for o in &found {
-                out.outln(format!("{}/{}", o.kind().qualified(), o.meta().name));
-            }
-        }
-        _ => {
-            if found.is_empty() {
-                if out.exit_code == 0 {
-                    let scope_msg = if all_ns || kinds_listed.iter().all(|k| !k.namespaced()) {
-                        "No resources found".to_string()
-                    } else {
-                        format!("No resources found in {ns} namespace.")
-                    };
-                    out.errln(scope_msg);
+    // The tab writer's column widths, which a watch keeps using after the first table.
+    let mut widths = Vec::new();
+    'print: {
+        match fmt {
+            "json" | "yaml" | "jsonpath" => {
+                let single = named && reqs.len() == 1 && found.len() == 1;
+                let value = if single {
+                    found[0].to_value()
+                } else {
+                    serde_json::json!({
+                        "apiVersion": "v1",
+                        "items": found.iter().map(Object::to_value).collect::<Vec<_>>(),
+                        "kind": "List",
+                        "metadata": {"resourceVersion": ""},
+                    })
+                };
+                match fmt {
+                    "json" => out.out(output::json(&value)),
+                    "yaml" => out.out(output::yaml(&value)),
+                    _ => print_jsonpath(template.unwrap_or(""), &value, out),
                 }
-                return;
             }
-            let kinds_in_output: Vec<Kind> = {
-                let mut ks: Vec<Kind> = found.iter().map(Object::kind).collect();
-                ks.dedup();
-                ks
-            };
-            let with_kind = reqs.iter().map(|r| r.0).collect::<std::collections::BTreeSet<_>>().len() > 1;
-            let wide = fmt == "wide";
-            let mut first = true;
-            for kind in kinds_in_output {
-                let objs: Vec<&Object> = found.iter().filter(|o| o.kind() == kind).collect();
+            "custom-columns" => {
+                let columns = columns.unwrap_or_default();
                 let mut rows = Vec::new();
-                let mut headers: Vec<String> = printers::headers(kind, wide).iter().map(|s| s.to_string()).collect();
-                let namespaced_all = all_ns && kind.namespaced();
-                if namespaced_all {
-                    headers.insert(0, "NAMESPACE".into());
-                }
-                if args.flag("show-labels") {
-                    headers.push("LABELS".into());
-                }
                 if !args.flag("no-headers") {
-                    rows.push(headers);
+                    rows.push(columns.iter().map(|(h, _)| h.clone()).collect());
                 }
-                for o in objs {
-                    let name = if with_kind {
-                        format!("{}/{}", kind.qualified(), o.meta().name)
-                    } else {
-                        o.meta().name.clone()
-                    };
-                    let mut r = printers::row(o, name, c.now, wide);
+                for o in &found {
+                    let value = o.to_value();
+                    let mut row = Vec::new();
+                    for (_, t) in &columns {
+                        match t.results(&value) {
+                            Ok(v) if v.is_empty() => row.push("<none>".to_string()),
+                            Ok(v) => row.push(v.join(",")),
+                            Err(e) => return out.fail(format!("error: {e}")),
+                        }
+                    }
+                    rows.push(row);
+                }
+                out.out(output::table(&rows));
+            }
+            "name" => {
+                for o in &found {
+                    out.outln(format!("{}/{}", o.kind().qualified(), o.meta().name));
+                }
+            }
+            _ => {
+                if found.is_empty() {
+                    if out.exit_code == 0 && !watching {
+                        let scope_msg = if all_ns || kinds_listed.iter().all(|k| !k.namespaced()) {
+                            "No resources found".to_string()
+                        } else {
+                            format!("No resources found in {ns} namespace.")
+                        };
+                        out.errln(scope_msg);
+                    }
+                    break 'print;
+                }
+                let kinds_in_output: Vec<Kind> = {
+                    let mut ks: Vec<Kind> = found.iter().map(Object::kind).collect();
+                    ks.dedup();
+                    ks
+                };
+                let mut first = true;
+                for kind in kinds_in_output {
+                    let objs: Vec<&Object> = found.iter().filter(|o| o.kind() == kind).collect();
+                    let mut rows = Vec::new();
+                    let mut headers: Vec<String> =
+                        printers::headers(kind, fmt == "wide").iter().map(|s| s.to_string()).collect();
+                    let namespaced_all = all_ns && kind.namespaced();
                     if namespaced_all {
-                        r.insert(0, o.meta().namespace.clone());
+                        headers.insert(0, "NAMESPACE".into());
                     }
                     if args.flag("show-labels") {
-                        let l = crate::labels::format_map(&o.meta().labels);
-                        r.push(if l.is_empty() { "<none>".into() } else { l });
+                        headers.push("LABELS".into());
                     }
-                    rows.push(r);
+                    if !args.flag("no-headers") {
+                        rows.push(headers);
+                    }
+                    rows.extend(objs.into_iter().map(|o| row_of(o, c.now)));
+                    if !first {
+                        out.out("\n");
+                    }
+                    first = false;
+                    widths.clear();
+                    out.out(output::table_remembering(&rows, &mut widths));
                 }
-                if !first {
-                    out.out("\n");
-                }
-                first = false;
-                out.out(output::table(&rows));
             }
         }
     }
+    if !watching {
+        return;
+    }
+    // The watch: simulated time moves event by event, and each object of the query that changes
+    // (or goes) prints again as kubectl prints a watch event: its row on its own. A console line
+    // must end, so the watch stops once nothing it shows has changed for 30 s of simulated time,
+    // or at --request-timeout (5 minutes unless given).
+    let list_now = |c: &Cluster| -> Vec<Object> {
+        let mut objs = Vec::new();
+        for (kind, name) in &reqs {
+            let scope = if kind.namespaced() { ns.as_str() } else { "" };
+            match name {
+                Some(n) => objs.extend(c.store.get_object(*kind, &ObjectKey::new(scope, n.as_str()))),
+                None => {
+                    let listing_ns = if all_ns || !kind.namespaced() { None } else { Some(scope) };
+                    objs.extend(c.store.list_objects(*kind, listing_ns).into_iter().filter(|o| {
+                        selector.as_ref().is_none_or(|s| s.matches(&o.meta().labels))
+                            && fields.as_ref().is_none_or(|f| f.matches(o))
+                    }));
+                }
+            }
+        }
+        objs
+    };
+    let id = |o: &Object| (o.kind(), o.meta().namespace.clone(), o.meta().name.clone(), o.meta().uid.clone());
+    let mut seen: std::collections::BTreeMap<_, Object> = list_now(c).into_iter().map(|o| (id(&o), o)).collect();
+    let mut header = !found.is_empty() || args.flag("no-headers") || !matches!(fmt, "" | "wide");
+    let deadline = c.now + watch_timeout.unwrap_or(SimDuration::seconds(300));
+    let quiet = SimDuration::seconds(30);
+    let mut last_change = c.now;
+    let mut print = |o: &Object, now: crate::SimTime, out: &mut Output| match fmt {
+        "name" => out.outln(format!("{}/{}", o.kind().qualified(), o.meta().name)),
+        "json" => out.out(output::json(&o.to_value())),
+        "yaml" => out.out(format!("---\n{}", output::yaml(&o.to_value()))),
+        "jsonpath" => print_jsonpath(template.unwrap_or(""), &o.to_value(), out),
+        _ => {
+            let mut rows = Vec::new();
+            if !header {
+                header = true;
+                let mut h: Vec<String> =
+                    printers::headers(o.kind(), fmt == "wide").iter().map(|s| s.to_string()).collect();
+                if all_ns && o.kind().namespaced() {
+                    h.insert(0, "NAMESPACE".into());
+                }
+                if args.flag("show-labels") {
+                    h.push("LABELS".into());
+                }
+                rows.push(h);
+            }
+            rows.push(row_of(o, now));
+            out.out(output::table_remembering(&rows, &mut widths));
+        }
+    };
+    loop {
+        let stop = deadline.min(last_change + quiet);
+        match c.next_event_at() {
+            Some(at) if at <= stop => {
+                let d = at - c.now;
+                c.advance(d);
+                c.settle();
+            }
+            _ => {
+                let d = stop - c.now;
+                c.advance(d);
+                c.settle();
+                break;
+            }
+        }
+        let now_objs: std::collections::BTreeMap<_, Object> = list_now(c).into_iter().map(|o| (id(&o), o)).collect();
+        for (k, o) in &now_objs {
+            if seen.get(k).is_none_or(|old| old.meta().resource_version != o.meta().resource_version) {
+                print(o, c.now, out);
+                last_change = c.now;
+            }
+        }
+        for (k, o) in &seen {
+            if !now_objs.contains_key(k) {
+                print(o, c.now, out);
+                last_change = c.now;
+            }
+        }
+        seen = now_objs;
+    }
+    let why = if c.now >= deadline { "--request-timeout reached" } else { "nothing changed for 30s" };
+    out.errln(format!("(watch ended at {}: {why})", c.now.rfc3339()));
+}
+
+/// Parses `-o custom-columns=HEADER:PATH,...` as kubectl's custom-columns printer does: each
+/// path relaxed (`.metadata.name` means `{.metadata.name}`), a missing field printed as `<none>`.
+fn custom_columns(spec: &str) -> Result<Vec<(String, jsonpath::Template)>, String> {
+    if spec.is_empty() {
+        return Err("custom-columns format specified but no custom columns given".into());
+    }
+    let mut columns = Vec::new();
+    for part in spec.split(',') {
+        let Some((header, path)) = part.split_once(':') else {
+            return Err(format!("unexpected custom-columns spec: {part}, expected <header>:<json-path-expr>"));
+        };
+        let t = jsonpath::Template::parse_relaxed(path)?.allow_missing_keys(true);
+        columns.push((header.to_string(), t));
+    }
+    Ok(columns)
 }
 
 /// `--field-selector`: `field=value`, `field==value` and `field!=value` terms, all of which must
@@ -544,6 +694,261 @@ fn delete(c: &mut Cluster, words: &[String], files: &dyn Files, out: &mut Output
         });
         if !gone {
             out.fail(format!("error: timed out waiting for the condition on {}", resource_name(deleted[0].0)));
+        }
+    }
+}
+
+const TOP_FLAGS: &[Flag] =
+    &[value("selector", Some('l')), value("sort-by", None), boolean("containers", None), boolean("no-headers", None)];
+
+/// `kubectl top pod|node [NAME] [-l SEL] [-A] [--containers] [--sort-by=cpu|memory]`: the usage
+/// metrics-server reports (see `metrics`), in kubectl's layout (`metricsutil/metrics_printer.go`).
+fn top(c: &mut Cluster, words: &[String], out: &mut Output) {
+    let Some(args) = parse("top", words, TOP_FLAGS, out) else { return };
+    let mut pos = args.positional.iter().map(String::as_str);
+    let what = pos.next().unwrap_or("");
+    let name = pos.next();
+    let selector = match args.get("selector").map(Selector::parse) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => return out.fail(format!("error: unable to parse requirement: {e}")),
+    };
+    let sort = args.get("sort-by").unwrap_or("");
+    if !["", "cpu", "memory"].contains(&sort) {
+        return out.fail("error: --sort-by accepts only cpu or memory");
+    }
+    let cpu = |m: u64| format!("{m}m");
+    let mem = |b: u64| format!("{}Mi", b / (1024 * 1024));
+    let mut rows: Vec<(u64, u64, Vec<String>)> = Vec::new();
+    let headers: Vec<&str> = match what {
+        "pod" | "pods" | "po" => {
+            let all_ns = args.flag("all-namespaces");
+            let ns = namespace(c, &args);
+            let pods: Vec<crate::api::Pod> = match name {
+                Some(n) => {
+                    c.store.get::<crate::api::Pod>(&ObjectKey::new(ns.as_str(), n)).cloned().into_iter().collect()
+                }
+                None => {
+                    c.store.list::<crate::api::Pod>(if all_ns { None } else { Some(ns.as_str()) }).cloned().collect()
+                }
+            };
+            let pods: Vec<_> =
+                pods.into_iter().filter(|p| selector.as_ref().is_none_or(|s| s.matches(&p.metadata.labels))).collect();
+            for p in &pods {
+                let Some(usage) = c.pod_usage(p) else { continue };
+                let mut lead = Vec::new();
+                if all_ns {
+                    lead.push(p.metadata.namespace.clone());
+                }
+                if args.flag("containers") {
+                    for u in usage {
+                        let mut r = lead.clone();
+                        r.extend([p.metadata.name.clone(), u.name, cpu(u.cpu_milli), mem(u.memory_bytes)]);
+                        rows.push((u.cpu_milli, u.memory_bytes, r));
+                    }
+                } else {
+                    let (cm, mb) = usage.iter().fold((0, 0), |(a, b), u| (a + u.cpu_milli, b + u.memory_bytes));
+                    lead.extend([p.metadata.name.clone(), cpu(cm), mem(mb)]);
+                    rows.push((cm, mb, lead));
+                }
+            }
+            if rows.is_empty() {
+                if let Some(n) = name {
+                    return out.fail(format!(
+                        "Error from server (NotFound): podmetrics.metrics.k8s.io \"{ns}/{n}\" not found"
+                    ));
+                }
+                if !pods.is_empty() {
+                    return out.fail("error: metrics not available yet");
+                }
+                return out.errln(if all_ns {
+                    "No resources found".to_string()
+                } else {
+                    format!("No resources found in {ns} namespace.")
+                });
+            }
+            let mut h = if args.flag("containers") {
+                vec!["POD", "NAME", "CPU(cores)", "MEMORY(bytes)"]
+            } else {
+                vec!["NAME", "CPU(cores)", "MEMORY(bytes)"]
+            };
+            if all_ns {
+                h.insert(0, "NAMESPACE");
+            }
+            h
+        }
+        "node" | "nodes" | "no" => {
+            let nodes: Vec<crate::api::Node> = match name {
+                Some(n) => match c.store.get::<crate::api::Node>(&ObjectKey::cluster(n)) {
+                    Some(node) => vec![node.clone()],
+                    None => return out.fail(ApiError::not_found(Kind::Node, n).to_string()),
+                },
+                None => c.store.list::<crate::api::Node>(None).cloned().collect(),
+            };
+            for n in nodes.iter().filter(|n| selector.as_ref().is_none_or(|s| s.matches(&n.metadata.labels))) {
+                let row = match c.node_usage(n) {
+                    Some((cm, mb)) => {
+                        let alloc = |r: &str| {
+                            n.status.allocatable.get(r).and_then(|v| crate::api::quantity::parse_milli(v)).unwrap_or(0)
+                        };
+                        let pct =
+                            |used: u64, total: i128| if total > 0 { (used as i128 * 100 / total) as u64 } else { 0 };
+                        let r = vec![
+                            n.metadata.name.clone(),
+                            cpu(cm),
+                            format!("{}%", pct(cm, alloc("cpu"))),
+                            mem(mb),
+                            format!("{}%", pct(mb, alloc("memory") / 1000)),
+                        ];
+                        (cm, mb, r)
+                    }
+                    // kubectl lists a node metrics-server has no figures for with <unknown>.
+                    None => {
+                        let mut r = vec![n.metadata.name.clone()];
+                        r.extend(std::iter::repeat_n("<unknown>".to_string(), 4));
+                        (0, 0, r)
+                    }
+                };
+                rows.push(row);
+            }
+            vec!["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]
+        }
+        "" => {
+            return out.fail("error: you must specify a resource: kubectl top pod|node");
+        }
+        other => {
+            return out.fail(format!("error: unknown command \"{other}\" for \"kubectl top\": use pod or node"));
+        }
+    };
+    match sort {
+        "cpu" => rows.sort_by_key(|r| std::cmp::Reverse(r.0)),
+        "memory" => rows.sort_by_key(|r| std::cmp::Reverse(r.1)),
+        _ => {}
+    }
+    let mut table: Vec<Vec<String>> = Vec::new();
+    if !args.flag("no-headers") {
+        table.push(headers.iter().map(|h| h.to_string()).collect());
+    }
+    table.extend(rows.into_iter().map(|r| r.2));
+    out.out(output::table_tab_terminated(&table));
+}
+
+const WAIT_FLAGS: &[Flag] =
+    &[value("for", None), value("timeout", None), value("selector", Some('l')), boolean("all", None)];
+
+/// What `kubectl wait --for=…` waits for.
+enum WaitFor {
+    Delete,
+    /// A status condition by type (compared as kubectl does, ignoring case) and wanted status.
+    Condition(String, String),
+    /// A JSONPath's value, or (without `=VALUE`) only that it exists.
+    JsonPath(jsonpath::Template, Option<String>),
+}
+
+impl WaitFor {
+    fn parse(text: &str) -> Result<WaitFor, String> {
+        if text.eq_ignore_ascii_case("delete") {
+            return Ok(WaitFor::Delete);
+        }
+        if let Some(cond) = text.strip_prefix("condition=") {
+            let (name, status) = cond.split_once('=').unwrap_or((cond, "true"));
+            return Ok(WaitFor::Condition(name.to_string(), status.to_string()));
+        }
+        if let Some(expr) = text.strip_prefix("jsonpath=") {
+            // The value follows the first `=` after the closing brace (`{.status.phase}=Running`).
+            let split = match expr.rfind('}') {
+                Some(close) => expr[close..].find('=').map(|i| close + i),
+                None => expr.find('='),
+            };
+            let (path, value) = match split {
+                Some(i) => (&expr[..i], Some(expr[i + 1..].to_string())),
+                None => (expr, None),
+            };
+            let t = jsonpath::Template::parse_relaxed(path).map_err(|e| format!("error: {e}"))?;
+            return Ok(WaitFor::JsonPath(t, value));
+        }
+        Err(format!("error: unrecognized condition: {text:?}"))
+    }
+
+    fn met(&self, obj: Option<&Object>) -> bool {
+        let Some(obj) = obj else { return matches!(self, WaitFor::Delete) };
+        let value = obj.to_value();
+        match self {
+            WaitFor::Delete => false,
+            WaitFor::Condition(name, status) => value["status"]["conditions"].as_array().is_some_and(|cs| {
+                cs.iter().any(|c| {
+                    c["type"].as_str().is_some_and(|t| t.eq_ignore_ascii_case(name))
+                        && c["status"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(status))
+                })
+            }),
+            WaitFor::JsonPath(t, want) => match t.results(&value) {
+                Ok(found) => match want {
+                    Some(w) => found.len() == 1 && &found[0] == w,
+                    None => !found.is_empty(),
+                },
+                Err(_) => false,
+            },
+        }
+    }
+}
+
+/// `kubectl wait --for=condition=Ready|delete|jsonpath=… TYPE/NAME|TYPE -l SEL|--all [--timeout=30s]`:
+/// simulated time moves until each object meets the condition or the timeout passes.
+fn wait(c: &mut Cluster, words: &[String], out: &mut Output) {
+    let Some(args) = parse("wait", words, WAIT_FLAGS, out) else { return };
+    let cond = match WaitFor::parse(args.get("for").unwrap_or("")) {
+        Ok(f) => f,
+        Err(e) => return out.fail(e),
+    };
+    let timeout = match args.get("timeout").map(SimDuration::parse) {
+        None => SimDuration::seconds(30),
+        Some(Ok(d)) if d.as_millis() < 0 => SimDuration::seconds(7 * 24 * 3600),
+        Some(Ok(d)) => d,
+        Some(Err(e)) => return out.fail(format!("error: {e}")),
+    };
+    let Some(reqs) = requests(&args.positional, "wait", out) else { return };
+    let selector = match args.get("selector").map(Selector::parse) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => return out.fail(format!("error: unable to parse requirement: {e}")),
+    };
+    let ns = namespace(c, &args);
+    let mut targets: Vec<(Kind, ObjectKey, String)> = Vec::new();
+    for (kind, name) in &reqs {
+        let scope = if kind.namespaced() { ns.as_str() } else { "" };
+        match name {
+            Some(n) => {
+                let key = ObjectKey::new(scope, n.as_str());
+                match c.store.get_object(*kind, &key) {
+                    Some(o) => targets.push((*kind, key, o.meta().uid.as_str().to_string())),
+                    // Waiting for something already gone succeeds at once.
+                    None if matches!(cond, WaitFor::Delete) => {}
+                    None => return out.fail(ApiError::not_found(*kind, n).to_string()),
+                }
+            }
+            None => {
+                if selector.is_none() && !args.flag("all") {
+                    return out.fail("error: resource(s) were provided, but no name was specified");
+                }
+                for o in c.store.list_objects(*kind, kind.namespaced().then_some(scope)) {
+                    if selector.as_ref().is_none_or(|s| s.matches(&o.meta().labels)) {
+                        let key = ObjectKey::new(scope, o.meta().name.as_str());
+                        targets.push((*kind, key, o.meta().uid.as_str().to_string()));
+                    }
+                }
+            }
+        }
+    }
+    if targets.is_empty() && reqs.iter().any(|r| r.1.is_none()) {
+        return out.fail("error: no matching resources found");
+    }
+    for (kind, key, uid) in targets {
+        // A replacement with the same name is another object: for `delete`, the one asked about is gone.
+        let current = |c: &Cluster| c.store.get_object(kind, &key).filter(|o| o.meta().uid.as_str() == uid);
+        if c.run_until(timeout, |c| cond.met(current(c).as_ref())) {
+            out.outln(format!("{}/{} condition met", kind.qualified(), key.name));
+        } else {
+            out.fail(format!("error: timed out waiting for the condition on {}/{}", kind.plural(), key.name));
         }
     }
 }
@@ -1460,6 +1865,12 @@ const CREATE_FLAGS: &[Flag] = &[
     value("image", None),
     value("replicas", Some('r')),
     value("port", None),
+    value("tcp", None),
+    value("clusterip", None),
+    value("node-port", None),
+    value("external-name", None),
+    value("cert", None),
+    value("key", None),
 ];
 
 /// `kubectl create deployment NAME --image=IMAGE... [--replicas=N] [--port=P] [-- COMMAND...]`:
@@ -1512,6 +1923,119 @@ fn create_deployment(c: &mut Cluster, args: &Args, name: &str, out: &mut Output)
     }
 }
 
+/// `kubectl create service clusterip|nodeport|loadbalancer|externalname NAME --tcp=PORT[:TARGET]...`:
+/// labels and selector `app=NAME`, each port named after its spec (`80-8080`), as kubectl builds it.
+fn create_service(c: &mut Cluster, args: &Args, kind: &str, names: &[&str], out: &mut Output) {
+    let type_ = match kind {
+        "clusterip" => "ClusterIP",
+        "nodeport" => "NodePort",
+        "loadbalancer" => "LoadBalancer",
+        "externalname" => "ExternalName",
+        "" => {
+            return out
+                .fail("error: must specify a type of service: clusterip, externalname, loadbalancer or nodeport");
+        }
+        other => {
+            return out.fail(format!(
+                "error: unknown command \"{other}\" for \"kubectl create service\": use clusterip, externalname, loadbalancer or nodeport"
+            ));
+        }
+    };
+    let [name] = names else {
+        return out.fail(format!("error: exactly one NAME is required, got {}", names.len()));
+    };
+    let node_port = match args.int("node-port") {
+        Ok(p) => p,
+        Err(e) => return out.fail(format!("error: {e}")),
+    };
+    let cluster_ip = args.get("clusterip");
+    let tcp = args.all("tcp");
+    if tcp.is_empty() && type_ != "ExternalName" && !(type_ == "ClusterIP" && cluster_ip == Some("None")) {
+        return out.fail("error: at least one tcp port specifier must be provided");
+    }
+    let mut ports = Vec::new();
+    for spec in tcp.iter().flat_map(|t| t.split(',')) {
+        let (port, target) = spec.split_once(':').unwrap_or((spec, spec));
+        let Ok(port) = port.parse::<i64>() else {
+            return out.fail(format!("error: strconv.Atoi: parsing \"{port}\": invalid syntax"));
+        };
+        let target = match target.parse::<i64>() {
+            Ok(t) => serde_json::json!(t),
+            Err(_) => serde_json::json!(target),
+        };
+        let mut p =
+            serde_json::json!({"name": spec.replace(':', "-"), "port": port, "targetPort": target, "protocol": "TCP"});
+        if let Some(n) = node_port.filter(|n| *n > 0) {
+            p["nodePort"] = serde_json::json!(n);
+        }
+        ports.push(p);
+    }
+    let mut spec = serde_json::json!({"type": type_, "ports": ports});
+    if type_ == "ExternalName" {
+        let Some(external) = args.get("external-name") else {
+            return out.fail("error: required flag(s) \"external-name\" not set");
+        };
+        spec["externalName"] = serde_json::json!(external);
+    } else {
+        spec["selector"] = serde_json::json!({"app": name});
+    }
+    if let Some(ip) = cluster_ip {
+        spec["clusterIP"] = serde_json::json!(ip);
+    }
+    let doc = serde_json::json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": name, "namespace": namespace(c, args), "labels": {"app": name}},
+        "spec": spec,
+    });
+    let obj = match manifest::to_object(doc) {
+        Ok(o) => o,
+        Err(e) => return out.fail(format!("error: {e}")),
+    };
+    match c.api_create(obj) {
+        Ok(_) => out.outln(format!("service/{name} created")),
+        // kubectl wraps the API error in its own words here (`create_service.go`).
+        Err(e) => out.fail(format!("error: failed to create {type_} service: {}", e.message)),
+    }
+}
+
+/// `kubectl create secret tls NAME --cert=PATH --key=PATH`: a `kubernetes.io/tls` Secret holding
+/// the PEM files as `tls.crt` and `tls.key`. kubectl parses the pair; here each file must at least
+/// hold the PEM block it should, which is where pasted-in-the-wrong-order mistakes show.
+fn create_secret_tls(c: &mut Cluster, args: &Args, name: &str, files: &dyn Files, out: &mut Output) {
+    let missing: Vec<String> =
+        ["cert", "key"].iter().filter(|f| args.get(f).is_none()).map(|f| format!("\"{f}\"")).collect();
+    if !missing.is_empty() {
+        return out.fail(format!("error: required flag(s) {} not set", missing.join(", ")));
+    }
+    let mut data = std::collections::BTreeMap::new();
+    for (flag, key, block, input) in
+        [("cert", "tls.crt", "CERTIFICATE-----", "certificate"), ("key", "tls.key", "PRIVATE KEY-----", "key")]
+    {
+        let path = args.get(flag).unwrap_or_default();
+        let text = match files.read(path) {
+            Ok(t) => t,
+            Err(e) => return out.fail(format!("error: {e}")),
+        };
+        let pem = text.lines().any(|l| l.starts_with("-----BEGIN ") && l.ends_with(block));
+        if !pem {
+            return out
+                .fail(format!("error: failed to load key pair tls: failed to find any PEM data in {input} input"));
+        }
+        data.insert(key.to_string(), text);
+    }
+    let obj = crate::api::Secret {
+        metadata: ObjectMeta { name: name.to_string(), namespace: namespace(c, args), ..Default::default() },
+        type_: "kubernetes.io/tls".into(),
+        string_data: data,
+        ..Default::default()
+    }
+    .into_object();
+    match c.api_create(obj) {
+        Ok(_) => out.outln(format!("secret/{name} created")),
+        Err(e) => out.fail(e.to_string()),
+    }
+}
+
 /// `kubectl create configmap|secret generic|namespace NAME [--from-literal=K=V]... [--from-file=[K=]PATH]...`.
 fn create(c: &mut Cluster, words: &[String], files: &dyn Files, out: &mut Output) {
     let Some(args) = parse("create", words, CREATE_FLAGS, out) else { return };
@@ -1524,21 +2048,33 @@ fn create(c: &mut Cluster, words: &[String], files: &dyn Files, out: &mut Output
         };
         return create_deployment(c, &args, name, out);
     }
+    if matches!(what, "service" | "svc") {
+        let kind = positional.next().unwrap_or("");
+        let names: Vec<&str> = positional.collect();
+        return create_service(c, &args, kind, &names, out);
+    }
+    if what == "secret" && args.positional.get(1).map(String::as_str) == Some("tls") {
+        let names: Vec<&str> = positional.skip(1).collect();
+        let [name] = names.as_slice() else {
+            return out.fail(format!("error: exactly one NAME is required, got {}", names.len()));
+        };
+        return create_secret_tls(c, &args, name, files, out);
+    }
     let (kind, what) = match what {
         "serviceaccount" | "sa" => (Kind::ServiceAccount, "ServiceAccount"),
         "configmap" | "cm" => (Kind::ConfigMap, "ConfigMap"),
         "namespace" | "ns" => (Kind::Namespace, "Namespace"),
         "secret" => match positional.next() {
             Some("generic") => (Kind::Secret, "Secret"),
-            Some(t @ ("tls" | "docker-registry")) => {
+            Some(t @ "docker-registry") => {
                 return out.fail(format!("error: kubectl create secret {t} is not simulated; use generic"));
             }
-            _ => return out.fail("error: specify the type of secret: kubectl create secret generic NAME"),
+            _ => return out.fail("error: specify the type of secret: kubectl create secret generic|tls NAME"),
         },
         "" => return out.fail("error: must specify one of -f and -k"),
         other => {
             return out.fail(format!(
-                "error: kubectl create {other} is not simulated; use deployment, configmap, secret generic, namespace or serviceaccount, or kubectl apply -f"
+                "error: kubectl create {other} is not simulated; use deployment, service, configmap, secret generic|tls, namespace or serviceaccount, or kubectl apply -f"
             ));
         }
     };

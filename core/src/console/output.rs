@@ -36,6 +36,59 @@ pub fn table_padded(rows: &[Vec<String>], padding: usize, min_width: usize) -> S
     out
 }
 
+/// A table printed in pieces through one tab writer that remembers its column widths between
+/// flushes (kubectl's fork of text/tabwriter with `RememberWidths`), as `kubectl get -w` prints its
+/// events: a column only ever widens, so later rows stay aligned with the first table.
+pub fn table_remembering(rows: &[Vec<String>], widths: &mut Vec<usize>) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    if widths.len() < cols {
+        widths.resize(cols, 0);
+    }
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 < row.len() {
+                widths[i] = widths[i].max((cell.chars().count() + 3).max(6));
+            }
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            line.push_str(cell);
+            if i + 1 < row.len() {
+                for _ in cell.chars().count()..widths[i] {
+                    line.push(' ');
+                }
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A table whose every cell, the last one included, ends with a tab (`kubectl top` prints
+/// `value\t` per cell), so every column is padded and lines end in spaces, as kubectl's do.
+pub fn table_tab_terminated(rows: &[Vec<String>]) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![6usize; cols];
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count() + 3);
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            out.push_str(cell);
+            out.extend(std::iter::repeat_n(' ', widths[i] - cell.chars().count()));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// JSON as kubectl prints it: four-space indentation, keys in order, a newline at the end.
 pub fn json(value: &Value) -> String {
     let mut buf = Vec::new();
