@@ -214,7 +214,8 @@ sim verbs (simulated time moves only when a line moves it):
   sim step                 move time to the next scheduled event
   sim time                 print the simulated time
   sim hash                 print the event log's hash (same seed + same lines = same hash)
-  sim export [TYPE...]     your objects as YAML for kubectl apply -f on a real cluster
+  sim export [TYPE|TYPE/NAME...] [-l SELECTOR] [-n NS]
+                           your objects, or a selection, as YAML for kubectl apply -f on a real cluster
   sim fail node NAME       power a node's machine off: its containers die, its kubelet goes silent
   sim partition node NAME  cut a node off the network: it runs, but nothing reaches it
   sim recover node NAME    power it back on and reconnect it

@@ -127,6 +127,11 @@ fn clean(store: &Store, o: &Object) -> Value {
 
 /// The learner's objects (of `kinds`, or of every kind), as multi-document YAML.
 pub fn export(store: &Store, kinds: &[Kind]) -> String {
+    export_selected(store, kinds, &|_| true)
+}
+
+/// As [`export`], keeping only the objects `select` accepts (a name, a label selector, a namespace).
+pub fn export_selected(store: &Store, kinds: &[Kind], select: &dyn Fn(&Object) -> bool) -> String {
     // Namespaces first, then the rest in a dependable order: what others refer to comes first.
     let order = [
         Kind::Namespace,
@@ -144,7 +149,7 @@ pub fn export(store: &Store, kinds: &[Kind]) -> String {
     let mut docs = Vec::new();
     for kind in all.into_iter().filter(|k| kinds.is_empty() || kinds.contains(k)) {
         for o in store.list_objects(kind, None) {
-            if exported(store, &o) {
+            if exported(store, &o) && select(&o) {
                 docs.push(output::yaml(&clean(store, &o)));
             }
         }

@@ -230,6 +230,30 @@ fn an_export_applies_to_a_fresh_cluster() {
     assert_eq!(run(&mut fresh, "kubectl get pods -l app=nginx -o name"), "pod/web-0\npod/web-1\n");
 }
 
+/// A selection exports only what it names: objects by TYPE/NAME, or by label selector.
+#[test]
+fn an_export_can_be_a_selection() {
+    let mut c = Cluster::new(Config::default());
+    run(&mut c, "kubectl create configmap app --from-literal=mode=fast");
+    let kinds_and_names = |yaml: &str| -> Vec<String> {
+        yaml.split("---\n")
+            .map(|doc| {
+                let kind = doc.lines().find_map(|l| l.strip_prefix("kind: ")).unwrap_or("");
+                let name = doc.lines().find_map(|l| l.strip_prefix("  name: ")).unwrap_or("");
+                format!("{kind}/{name}")
+            })
+            .collect()
+    };
+    assert_eq!(
+        kinds_and_names(&run(&mut c, "sim export deployment/frontend cm/app")),
+        ["ConfigMap/app", "Deployment/frontend"]
+    );
+    assert_eq!(kinds_and_names(&run(&mut c, "sim export -l app=backend")), ["Service/backend", "Deployment/backend"]);
+    assert_eq!(kinds_and_names(&run(&mut c, "sim export services")), ["Service/backend"]);
+    let missing = c.run("sim export deployment/nope", &NoFiles);
+    assert_eq!(missing.stderr, "Error from server (NotFound): deployments.apps \"nope\" not found\n");
+}
+
 /// `kubectl create secret tls` keeps the PEM files as `tls.crt` and `tls.key` in a
 /// `kubernetes.io/tls` Secret, and refuses a certificate input with no PEM block in it
 /// (kubectl's `tls.X509KeyPair` error), creating nothing.

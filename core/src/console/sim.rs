@@ -244,6 +244,52 @@ enum Fault {
 
 /// Powers a node's machine off, cuts it off the network, or brings it back. The cluster learns of
 /// it as Kubernetes does: from heartbeats that stop or resume.
+/// `sim export [TYPE|TYPE/NAME ...] [-l SELECTOR] [-n NS]`: the learner's objects, or a selection
+/// of them, as YAML a real cluster's `kubectl apply -f` accepts.
+fn export(c: &Cluster, words: &[&str], out: &mut Output) {
+    let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+    let args = match Args::parse(&words, &[value("selector", Some('l'))]) {
+        Ok(a) => a,
+        Err(e) => return out.fail(format!("error: {e}")),
+    };
+    let mut kinds = Vec::new();
+    let mut names: Vec<(Kind, String)> = Vec::new();
+    for w in &args.positional {
+        let (t, name) = match w.split_once('/') {
+            Some((t, n)) => (t, Some(n)),
+            None => (w.as_str(), None),
+        };
+        let Some(kind) = Kind::parse(t) else {
+            return out.fail(format!("error: the server doesn't have a resource type \"{t}\""));
+        };
+        match name {
+            Some(n) => names.push((kind, n.to_string())),
+            None => kinds.push(kind),
+        }
+    }
+    let selector = match args.get("selector").map(crate::labels::Selector::parse) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => return out.fail(format!("error: unable to parse requirement: {e}")),
+    };
+    let ns = args.get("namespace");
+    for (kind, n) in &names {
+        let scope = if kind.namespaced() { ns.unwrap_or("default") } else { "" };
+        if c.store().get_object(*kind, &ObjectKey::new(scope, n.as_str())).is_none() {
+            return out.fail(ApiError::not_found(*kind, n).to_string());
+        }
+    }
+    let all_kinds: Vec<Kind> = if names.is_empty() { kinds.clone() } else { Vec::new() };
+    let select = |o: &crate::api::Object| {
+        let by_name = names.is_empty() && (kinds.is_empty() || kinds.contains(&o.kind()))
+            || names.iter().any(|(k, n)| *k == o.kind() && *n == o.meta().name);
+        by_name
+            && selector.as_ref().is_none_or(|s| s.matches(&o.meta().labels))
+            && ns.is_none_or(|ns| !o.kind().namespaced() || o.meta().namespace == ns)
+    };
+    out.out(crate::export::export_selected(c.store(), &all_kinds, &select));
+}
+
 fn node_fault(c: &mut Cluster, name: &str, fault: Fault, out: &mut Output) {
     if c.store.get::<Node>(&ObjectKey::cluster(name)).is_none() {
         return out.fail(ApiError::not_found(Kind::Node, name).to_string());
@@ -309,16 +355,7 @@ pub fn run(c: &mut Cluster, words: &[String]) -> Output {
             }
         }
         ["time"] => out.outln(c.now().rfc3339()),
-        ["export", kinds @ ..] => {
-            let mut wanted = Vec::new();
-            for k in kinds {
-                match crate::api::Kind::parse(k) {
-                    Some(kind) => wanted.push(kind),
-                    None => return fail(out, format!("error: the server doesn't have a resource type \"{k}\"")),
-                }
-            }
-            out.out(crate::export::export(c.store(), &wanted));
-        }
+        ["export", rest @ ..] => export(c, rest, &mut out),
         ["hash"] => out.outln(format!("{:016x}", c.event_log_hash())),
         ["fail", "node", name] => node_fault(c, name, Fault::PowerOff, &mut out),
         ["partition", "node", name] => node_fault(c, name, Fault::Partition, &mut out),
