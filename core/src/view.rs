@@ -35,8 +35,47 @@ pub struct View {
     pub nodes: Vec<NodeView>,
     pub services: Vec<ServiceView>,
     pub volumes: Vec<VolumeView>,
+    /// The learner's Deployments (not the system's), by name.
+    pub deployments: Vec<DeploymentView>,
+    /// The most recent Events, oldest first (at most [`EVENTS_SHOWN`]).
+    pub events: Vec<EventView>,
     pub width: f64,
     pub height: f64,
+}
+
+/// How many Events the view carries.
+pub const EVENTS_SHOWN: usize = 60;
+
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct DeploymentView {
+    pub name: String,
+    pub namespace: String,
+    pub replicas: i32,
+    pub ready: i32,
+    pub updated: i32,
+    pub available: i32,
+    /// The first container's image (what `kubectl set image` changes).
+    pub image: String,
+    pub container: String,
+    /// The pods' labels as a selector (`app=backend`).
+    pub selector: String,
+    /// A Service selecting its pods exists already.
+    pub exposed: bool,
+    /// The traffic generators sending from its pods: (id, URL).
+    pub traffic: Vec<(u32, String)>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct EventView {
+    /// Stable across updates of the same Event (name and count), for keyed lists.
+    pub key: String,
+    pub type_: String,
+    pub reason: String,
+    /// `pod/backend-…`, as `kubectl get events` names the object.
+    pub object: String,
+    pub message: String,
+    pub count: i32,
+    pub last_seen: String,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize)]
@@ -46,6 +85,11 @@ pub struct NodeView {
     pub ready: bool,
     pub internal_ip: String,
     pub pod_cidr: String,
+    /// Cordoned (`spec.unschedulable`).
+    pub unschedulable: bool,
+    /// The machine behind the node: `running`, `powered off` or `partitioned` (what `sim fail`,
+    /// `sim partition` and `sim recover` change; the control plane only sees missing heartbeats).
+    pub machine: String,
     pub x: f64,
     pub y: f64,
     pub w: f64,
@@ -58,6 +102,7 @@ pub struct PodView {
     pub uid: String,
     pub name: String,
     pub namespace: String,
+    pub node: String,
     pub ip: String,
     /// kubectl's STATUS column: Running, Pending, ContainerCreating, Terminating, …
     pub status: String,
@@ -222,6 +267,18 @@ impl Cluster {
                 ready: n.is_ready(),
                 internal_ip: n.internal_ip().to_string(),
                 pod_cidr: n.spec.pod_cidr.clone(),
+                unschedulable: n.spec.unschedulable.unwrap_or(false),
+                machine: {
+                    let m = self.machines.get(&n.metadata.name);
+                    if !m.up() {
+                        "powered off"
+                    } else if !m.reachable() {
+                        "partitioned"
+                    } else {
+                        "running"
+                    }
+                    .to_string()
+                },
                 x,
                 y: NODES_Y,
                 w: NODE_WIDTH,
@@ -253,7 +310,9 @@ impl Cluster {
             Some(v) => v.y + VOLUME_HEIGHT + 20.0,
             None => NODES_Y + tallest + 20.0,
         };
-        View { time: self.now().rfc3339(), nodes, services, volumes, width, height }
+        let deployments = deployment_views(self);
+        let events = event_views(self);
+        View { time: self.now().rfc3339(), nodes, services, volumes, deployments, events, width, height }
     }
 }
 
@@ -262,6 +321,7 @@ fn pod_view(c: &Cluster, p: &Pod, x: f64, y: f64) -> PodView {
         uid: p.metadata.uid.0.clone(),
         name: p.metadata.name.clone(),
         namespace: p.metadata.namespace.clone(),
+        node: p.spec.node_name.clone(),
         ip: p.status.pod_ip.clone(),
         status: p.display_status(),
         phase: p.status.phase.clone(),
@@ -447,4 +507,85 @@ fn service_view(c: &Cluster, s: &Service, x: f64) -> ServiceView {
         h: SERVICE_HEIGHT,
         endpoints,
     }
+}
+
+impl Cluster {
+    /// The object as `kubectl get TYPE NAME -o yaml` prints it, for an inspector (reading it
+    /// this way runs no console line).
+    pub fn object_yaml(&self, kind: Kind, namespace: &str, name: &str) -> Option<String> {
+        let scope = if kind.namespaced() { namespace } else { "" };
+        let obj = self.store().get_object(kind, &ObjectKey::new(scope, name))?;
+        Some(crate::console::output::yaml(&obj.to_value()))
+    }
+
+    /// Every Event about the object, oldest first, as `kubectl describe` ends with them.
+    pub fn events_about(&self, kind: Kind, name: &str) -> Vec<EventView> {
+        let mut all = event_views_where(self, usize::MAX, &|e| {
+            e.involved_object.kind == kind.name() && e.involved_object.name == name
+        });
+        all.retain(|e| !e.reason.is_empty());
+        all
+    }
+}
+
+fn deployment_views(c: &Cluster) -> Vec<DeploymentView> {
+    let store = c.store();
+    store
+        .list::<crate::api::Deployment>(None)
+        .filter(|d| d.metadata.namespace != "kube-system")
+        .map(|d| {
+            let template = &d.spec.template;
+            let first = template.spec.containers.first();
+            let selector = labels::format_map(&template.metadata.labels);
+            let exposed = store.list::<Service>(Some(&d.metadata.namespace)).any(|s| {
+                !s.spec.selector.is_empty()
+                    && s.spec.selector.iter().all(|(k, v)| template.metadata.labels.get(k) == Some(v))
+            });
+            let traffic = c
+                .traffic_generators()
+                .filter(|g| g.from == format!("deploy/{}", d.metadata.name))
+                .map(|g| (g.id, g.url.clone()))
+                .collect();
+            DeploymentView {
+                name: d.metadata.name.clone(),
+                namespace: d.metadata.namespace.clone(),
+                replicas: d.spec.replicas.unwrap_or(1),
+                ready: d.status.ready_replicas,
+                updated: d.status.updated_replicas,
+                available: d.status.available_replicas,
+                image: first.map(|c| c.image.clone()).unwrap_or_default(),
+                container: first.map(|c| c.name.clone()).unwrap_or_default(),
+                selector,
+                exposed,
+                traffic,
+            }
+        })
+        .collect()
+}
+
+fn event_views(c: &Cluster) -> Vec<EventView> {
+    event_views_where(c, EVENTS_SHOWN, &|_| true)
+}
+
+fn event_views_where(c: &Cluster, keep: usize, wanted: &dyn Fn(&crate::api::Event) -> bool) -> Vec<EventView> {
+    let mut events: Vec<&crate::api::Event> = c.store().list::<crate::api::Event>(None).filter(|e| wanted(e)).collect();
+    events.sort_by_key(|e| (e.last_timestamp.or(e.first_timestamp).map(|t| t.0), e.metadata.name.clone()));
+    let skip = events.len().saturating_sub(keep);
+    events
+        .into_iter()
+        .skip(skip)
+        .map(|e| {
+            let kind = Kind::from_type(&e.involved_object.api_version, &e.involved_object.kind)
+                .map_or_else(|| e.involved_object.kind.to_lowercase(), |k| k.singular().to_string());
+            EventView {
+                key: format!("{}#{}", e.metadata.name, e.count),
+                type_: e.type_.clone(),
+                reason: e.reason.clone(),
+                object: format!("{kind}/{}", e.involved_object.name),
+                message: e.message.clone(),
+                count: e.count,
+                last_seen: e.last_timestamp.or(e.first_timestamp).map(|t| t.0.rfc3339()).unwrap_or_default(),
+            }
+        })
+        .collect()
 }

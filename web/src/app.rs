@@ -4,10 +4,12 @@ use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 use podscape_core::{Config, SimDuration};
 
-use crate::cluster_map::ClusterMap;
+use crate::cluster_map::{ClusterMap, PodInspector, VolumeInspector};
 use crate::console_panel::ConsolePanel;
+use crate::inspectors::{NodeInspector, ServiceInspector};
 use crate::state::Sim;
 use crate::toolbar::Toolbar;
+use crate::workloads::{EventLog, Workloads};
 
 /// Real milliseconds between clock ticks; each tick moves simulated time by this times the speed.
 const TICK_MS: u32 = 100;
@@ -37,8 +39,20 @@ pub fn App() -> impl IntoView {
         <div class="app">
             <Toolbar/>
             <main class="workspace">
-                <ClusterMap/>
-                <ConsolePanel/>
+                <div class="stage">
+                    <Workloads/>
+                    <ClusterMap/>
+                    <EventLog/>
+                </div>
+                // The inspectors share the side column with the console, so opening one never
+                // moves or covers anything on the map.
+                <div class="side">
+                    <PodInspector/>
+                    <VolumeInspector/>
+                    <NodeInspector/>
+                    <ServiceInspector/>
+                    <ConsolePanel/>
+                </div>
             </main>
         </div>
     }

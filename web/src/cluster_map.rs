@@ -93,14 +93,18 @@ pub fn ClusterMap() -> impl IntoView {
     view! {
         <section class="map" aria-label="Cluster map">
             <svg class="map-svg" viewBox=view_box preserveAspectRatio="xMidYMin meet" role="group" aria-label="Nodes, pods and services">
-                <For each=move || nodes.get() key=|n| format!("{}|{}|{}", n.name, n.status, n.h) children=node_box/>
+                <For
+                    each=move || nodes.get()
+                    key=|n| format!("{}|{}|{}|{}", n.name, n.status, n.h, n.machine)
+                    children=move |n| node_box(sim, n)
+                />
                 <g class="endpoint-lines">
                     <For each=move || lines.get() key=|l| l.key.clone() children=endpoint_line/>
                 </g>
                 <For
                     each=move || services.get()
                     key=|s| format!("{}/{}|{}|{}|{}|{}", s.namespace, s.name, s.cluster_ip, s.ports, s.external_ip, s.endpoints.iter().filter(|e| e.ready).count())
-                    children=service_box
+                    children=move |s| service_box(sim, s)
                 />
                 <For
                     each=move || pods.get()
@@ -122,19 +126,45 @@ pub fn ClusterMap() -> impl IntoView {
                     children=move |v| volume_box(sim, v)
                 />
             </svg>
-            <PodInspector/>
-            <VolumeInspector/>
         </section>
     }
 }
 
-fn node_box(n: NodeView) -> impl IntoView {
+fn node_box(sim: Sim, n: NodeView) -> impl IntoView {
     let class = if n.ready { "node" } else { "node node-failed" };
+    let name = n.name.clone();
+    let select = move || {
+        sim.clear_selection();
+        sim.selected_node.set(Some(name.clone()));
+    };
+    let select_key = select.clone();
+    let machine = if n.machine == "running" { String::new() } else { format!(" (machine {})", n.machine) };
     view! {
-        <g class=class data-testid="node" data-name=n.name.clone()>
+        <g class=class data-testid="node" data-name=n.name.clone() data-machine=n.machine.clone()>
             <rect x=n.x y=n.y width=n.w height=n.h rx="10"/>
-            <text class="node-name" x=n.x + 12.0 y=n.y + 22.0>{n.name.clone()}</text>
-            <text class="node-meta" x=n.x + 12.0 y=n.y + 40.0>{format!("{} · {} · {}", n.status, n.internal_ip, n.pod_cidr)}</text>
+            <g
+                class="node-header"
+                tabindex="0"
+                role="button"
+                aria-label=format!("Node {}: {}{machine}", n.name, n.status)
+                on:click=move |_| select()
+                on:keydown=move |ev| {
+                    if ev.key() == "Enter" || ev.key() == " " {
+                        ev.prevent_default();
+                        select_key();
+                    }
+                }
+            >
+                <rect class="node-header-hit" x=n.x y=n.y width=n.w height=crate::inspectors::NODE_HEADER_HIT/>
+                <text class="node-name" x=n.x + 12.0 y=n.y + 22.0>{n.name.clone()}</text>
+            </g>
+            <text class="node-meta" x=n.x + 12.0 y=n.y + 40.0>
+                {if n.machine == "running" {
+                    format!("{} · {} · {}", n.status, n.internal_ip, n.pod_cidr)
+                } else {
+                    format!("{} · machine {}", n.status, n.machine)
+                }}
+            </text>
         </g>
     }
 }
@@ -156,12 +186,33 @@ fn endpoint_line(l: Line) -> impl IntoView {
     }
 }
 
-fn service_box(s: ServiceView) -> impl IntoView {
+fn service_box(sim: Sim, s: ServiceView) -> impl IntoView {
     let ready = s.endpoints.iter().filter(|e| e.ready).count();
     let class = if ready == 0 { "service service-down" } else { "service" };
     let label = format!("Service {}: {} {} {}, {} ready endpoints", s.name, s.type_, s.cluster_ip, s.ports, ready);
+    let key = format!("{}/{}", s.namespace, s.name);
+    let select = move || {
+        sim.clear_selection();
+        sim.selected_service.set(Some(key.clone()));
+    };
+    let select_key = select.clone();
     view! {
-        <g class=class data-testid="service" data-name=s.name.clone() data-cluster-ip=s.cluster_ip.clone() aria-label=label>
+        <g
+            class=class
+            data-testid="service"
+            data-name=s.name.clone()
+            data-cluster-ip=s.cluster_ip.clone()
+            aria-label=label
+            tabindex="0"
+            role="button"
+            on:click=move |_| select()
+            on:keydown=move |ev| {
+                if ev.key() == "Enter" || ev.key() == " " {
+                    ev.prevent_default();
+                    select_key();
+                }
+            }
+        >
             <rect x=s.x y=s.y width=s.w height=s.h rx="12"/>
             <text class="service-name" x=s.x + 12.0 y=s.y + 22.0>{format!("svc/{}", s.name)}</text>
             <text class="service-ip" x=s.x + 12.0 y=s.y + 40.0>{format!("{} {}", s.cluster_ip, s.ports)}</text>
@@ -177,7 +228,7 @@ fn service_box(s: ServiceView) -> impl IntoView {
 }
 
 /// A stable hue per workload, so a deployment's pods share a colour wherever they run.
-fn hue(owner: &str) -> u32 {
+pub(crate) fn hue(owner: &str) -> u32 {
     owner.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 360
 }
 
@@ -199,7 +250,7 @@ fn pod_card(sim: Sim, p: PodView) -> impl IntoView {
     let select = {
         let uid = p.uid.clone();
         move || {
-            sim.selected_volume.set(None);
+            sim.clear_selection();
             sim.selected.set(Some(uid.clone()));
         }
     };
@@ -222,6 +273,7 @@ fn pod_card(sim: Sim, p: PodView) -> impl IntoView {
             data-ip=p.ip.clone()
             data-status=p.status.clone()
             data-owner=p.owner.clone()
+            data-node=p.node.clone()
             tabindex="0"
             role="button"
             aria-label=label
@@ -301,7 +353,7 @@ fn volume_box(sim: Sim, v: VolumeView) -> impl IntoView {
     let select = {
         let name = name.clone();
         move || {
-            sim.selected.set(None);
+            sim.clear_selection();
             sim.selected_volume.set(Some(name.clone()));
         }
     };
@@ -339,7 +391,7 @@ fn volume_box(sim: Sim, v: VolumeView) -> impl IntoView {
 
 /// The selected pod, with what a learner can do to it. Each action is a console line.
 #[component]
-fn PodInspector() -> impl IntoView {
+pub fn PodInspector() -> impl IntoView {
     let sim = expect_context::<Sim>();
     let pod = Memo::new(move |_| {
         let uid = sim.selected.get()?;
@@ -378,6 +430,14 @@ fn PodInspector() -> impl IntoView {
                                         </button>
                                     }
                                 })}
+                                {(p.status == "Running").then(|| {
+                                    let (line, label) = if p.ready {
+                                        (format!("sim unready pod {}", p.name), "Make unready")
+                                    } else {
+                                        (format!("sim ready pod {}", p.name), "Make ready")
+                                    };
+                                    crate::inspectors::action(sim, "toggle-ready", line, label, "")
+                                })}
                                 <button
                                     class="danger"
                                     data-testid="delete-pod"
@@ -390,6 +450,7 @@ fn PodInspector() -> impl IntoView {
                                     "Delete pod"
                                 </button>
                             </div>
+                            <crate::inspectors::Details kind=podscape_core::api::Kind::Pod namespace=p.namespace.clone() name=p.name.clone()/>
                         </aside>
                     }
                 })
@@ -469,7 +530,7 @@ fn writable_path(s: &StorageView) -> Option<(String, String)> {
 
 /// The selected PersistentVolume: its claim, phase, where it is attached, and its files.
 #[component]
-fn VolumeInspector() -> impl IntoView {
+pub fn VolumeInspector() -> impl IntoView {
     let sim = expect_context::<Sim>();
     let volume = Memo::new(move |_| {
         let name = sim.selected_volume.get()?;

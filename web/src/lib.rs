@@ -5,8 +5,10 @@
 mod app;
 mod cluster_map;
 mod console_panel;
+mod inspectors;
 mod state;
 mod toolbar;
+mod workloads;
 
 pub use app::App;
 pub use state::Sim;

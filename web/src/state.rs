@@ -29,6 +29,11 @@ pub struct Sim {
     pub selected: RwSignal<Option<String>>,
     /// The selected PersistentVolume's name.
     pub selected_volume: RwSignal<Option<String>>,
+    /// The selected node's name.
+    pub selected_node: RwSignal<Option<String>>,
+    /// The selected Service's name (namespace/name).
+    pub selected_service: RwSignal<Option<String>>,
+    config: StoredValue<Config>,
     /// Manifests pasted or uploaded, by name: what `kubectl apply -f NAME` reads on the page.
     files: StoredValue<BTreeMap<String, String>>,
     next_id: StoredValue<u64>,
@@ -39,7 +44,7 @@ const CONSOLE_KEEP: usize = 200;
 
 impl Sim {
     pub fn new(config: Config) -> Sim {
-        let cluster = Cluster::new(config);
+        let cluster = Cluster::new(config.clone());
         let mut layout = Layout::default();
         let view = cluster.view(&mut layout);
         Sim {
@@ -51,6 +56,9 @@ impl Sim {
             speed: RwSignal::new(1),
             selected: RwSignal::new(None),
             selected_volume: RwSignal::new(None),
+            selected_node: RwSignal::new(None),
+            selected_service: RwSignal::new(None),
+            config: StoredValue::new(config),
             files: StoredValue::new(BTreeMap::new()),
             next_id: StoredValue::new(0),
         }
@@ -97,6 +105,34 @@ impl Sim {
     /// The learner's objects as YAML a real cluster accepts (`sim export`).
     pub fn export(&self) -> String {
         self.cluster.try_with_value(|c| podscape_core::export::export(c.store(), &[])).unwrap_or_default()
+    }
+
+    /// Nothing selected: every inspector closes.
+    pub fn clear_selection(&self) {
+        self.selected.set(None);
+        self.selected_volume.set(None);
+        self.selected_node.set(None);
+        self.selected_service.set(None);
+    }
+
+    /// Starts again from the cluster the page opened with: same seed, empty console.
+    pub fn reset(&self) {
+        let config = self.config.get_value();
+        self.cluster.set_value(Cluster::new(config));
+        self.layout.set_value(Layout::default());
+        self.console.set(Vec::new());
+        self.clear_selection();
+        self.refresh();
+    }
+
+    /// The object's YAML, for an inspector.
+    pub fn yaml_of(&self, kind: podscape_core::api::Kind, namespace: &str, name: &str) -> String {
+        self.cluster.try_with_value(|c| c.object_yaml(kind, namespace, name)).flatten().unwrap_or_default()
+    }
+
+    /// The Events about an object, oldest first.
+    pub fn events_about(&self, kind: podscape_core::api::Kind, name: &str) -> Vec<podscape_core::view::EventView> {
+        self.cluster.try_with_value(|c| c.events_about(kind, name)).unwrap_or_default()
     }
 
     /// Moves simulated time forward and redraws.

@@ -35,6 +35,9 @@ pub fn Toolbar() -> impl IntoView {
                         }
                     }}
                 </button>
+                <button data-testid="step" title="sim step: jump to the next scheduled event" on:click=move |_| sim.run("sim step")>
+                    "Step"
+                </button>
                 <label class="speed">
                     "Speed "
                     <select
@@ -51,6 +54,9 @@ pub fn Toolbar() -> impl IntoView {
                     </select>
                 </label>
                 <time class="sim-time" data-testid="sim-time">{time}</time>
+                <button data-testid="reset" title="Start again from the cluster the page opened with" on:click=move |_| sim.reset()>
+                    "Reset"
+                </button>
             </div>
             <button class="export" data-testid="export" title="sim export: your objects as YAML for kubectl apply -f on a real cluster" on:click=move |_| download("podscape-export.yaml", &sim.export())>
                 "Export YAML"

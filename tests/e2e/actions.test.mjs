@@ -1,0 +1,167 @@
+// What a learner can do from the page, each click checked by what is drawn and by the console
+// line it ran: scale, roll out an image, expose, make a pod unready, cordon, drain, fail and
+// recover a node, start and stop traffic, step and reset the clock; the inspector's Events and
+// YAML; the event log.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launch, openPage, screenshot } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await serveDist();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const lastLine = (page) => page.locator('[data-testid=console-line]').last().innerText();
+const run = async (page, line) => {
+  await page.fill('[data-testid=console-input]', line);
+  await page.press('[data-testid=console-input]', 'Enter');
+};
+const pods = (page, owner) =>
+  page.$$eval(`[data-testid=pod][data-owner="${owner}"]`, (els) =>
+    els.map((e) => ({ name: e.dataset.name, status: e.dataset.status })),
+  );
+
+test('scale, roll out an image and expose a Deployment from its card', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.click('[data-testid=play]'); // pause: each step is driven below
+  const card = page.locator('[data-testid=deployment][data-name=frontend]');
+  await card.locator('[data-testid=scale-up]').click();
+  assert.match(await lastLine(page), /kubectl scale deployment frontend --replicas=3\s+deployment.apps\/frontend scaled/);
+  assert.equal((await pods(page, 'frontend')).length, 3);
+  await run(page, 'sim advance 10s');
+  assert.equal(await card.locator('[data-testid=deployment-status]').innerText(), '3/3 ready');
+
+  await card.locator('[data-testid=set-image]').click();
+  await card.locator('[data-testid=image-input]').fill('nginx:1.28');
+  await card.locator('[data-testid=image-input]').press('Enter');
+  assert.match(await lastLine(page), /kubectl set image deployment\/frontend frontend=nginx:1.28\s+deployment.apps\/frontend image updated/);
+  await run(page, 'kubectl rollout status deployment/frontend');
+  assert.match(await lastLine(page), /successfully rolled out/);
+  assert.match(await card.innerText(), /nginx:1\.28/);
+
+  // The expose dialog: port, target port, type, name; the line it will run is shown as it is edited.
+  await card.locator('[data-testid=expose]').click();
+  const form = card.locator('[data-testid=expose-form]');
+  await form.locator('[data-testid=expose-port]').fill('8080');
+  await form.locator('[data-testid=expose-target-port]').fill('80');
+  await form.locator('[data-testid=expose-type]').selectOption('NodePort');
+  await form.locator('[data-testid=expose-name]').fill('web');
+  assert.equal(
+    await form.locator('.card-line').innerText(),
+    'kubectl expose deployment frontend --port=8080 --target-port=80 --type=NodePort --name=web',
+  );
+  await screenshot(page, 'expose-dialog');
+  await form.locator('[data-testid=expose-submit]').click();
+  assert.match(await lastLine(page), /service\/web exposed/);
+  const web = page.locator('[data-testid=service][data-name=web]');
+  await web.waitFor();
+  assert.match(await web.textContent(), /NodePort/);
+  // Ready endpoints only: pods of the old ReplicaSet may still be terminating (dashed lines).
+  assert.equal(await page.locator('[data-testid=endpoint-line][data-service=web][data-ready=true]').count(), 3);
+  assert.equal(await card.locator('[data-testid=expose]').count(), 0, 'an exposed Deployment offers no second Service');
+
+  await card.locator('[data-testid=scale-down]').click();
+  assert.match(await lastLine(page), /--replicas=2/);
+  assert.deepEqual(errors, []);
+});
+
+test('a pod made unready leaves the endpoints; the inspector shows its Events and YAML', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.click('[data-testid=play]');
+  const [victim] = await pods(page, 'backend');
+  await page.click(`[data-testid=pod][data-name="${victim.name}"]`);
+  await page.click('[data-testid=toggle-ready]');
+  assert.match(await lastLine(page), new RegExp(`sim unready pod ${victim.name}`));
+  await run(page, 'sim advance 15s');
+  assert.equal(await page.locator('[data-testid=endpoint-line][data-service=backend]').count(), 2);
+  assert.equal(
+    await page.locator(`[data-testid=endpoint-line][data-pod="${victim.name}"]`).count(),
+    0,
+    'no line to a pod that is not ready',
+  );
+  await page.click(`[data-testid=pod][data-name="${victim.name}"]`);
+  const events = page.locator('[data-testid=inspector] [data-testid=inspector-events]');
+  assert.match(await events.innerText(), /Scheduled/);
+  await page.click('[data-testid=inspector] [data-testid=show-yaml]');
+  const yaml = await page.locator('[data-testid=inspector] [data-testid=inspector-yaml]').innerText();
+  assert.match(yaml, new RegExp(`name: ${victim.name}`));
+  assert.match(yaml, /type: Ready\n\s+status: "False"|status: "False"\n\s+type: Ready/);
+  await screenshot(page, 'pod-inspector-yaml');
+  await page.click('[data-testid=toggle-ready]');
+  assert.match(await lastLine(page), new RegExp(`sim ready pod ${victim.name}`));
+  assert.deepEqual(errors, []);
+});
+
+test('cordon, drain, fail and recover a node from its inspector', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.click('[data-testid=play]');
+  const node = (name) => page.locator(`[data-testid=node][data-name=${name}]`);
+  await node('node-2').locator('.node-header').click();
+  const inspector = page.locator('[data-testid=node-inspector]');
+  await inspector.locator('[data-testid=node-cordon]').click();
+  assert.match(await lastLine(page), /kubectl cordon node-2\s+node\/node-2 cordoned/);
+  assert.match(await node('node-2').textContent(), /SchedulingDisabled/);
+  await inspector.locator('[data-testid=node-drain]').click();
+  assert.match(await lastLine(page), /node\/node-2 drained/);
+  assert.equal(await page.locator('[data-testid=pod][data-node=node-2]').count(), 0, 'drained');
+  assert.equal((await pods(page, 'backend')).length, 3, 'the evicted pods were replaced elsewhere');
+  await inspector.locator('[data-testid=node-cordon]').click();
+  assert.match(await lastLine(page), /kubectl uncordon node-2/);
+
+  await node('node-3').locator('.node-header').click();
+  await inspector.locator('[data-testid=node-fail]').click();
+  assert.match(await lastLine(page), /sim fail node node-3/);
+  assert.equal(await node('node-3').getAttribute('data-machine'), 'powered off');
+  await run(page, 'sim advance 60s');
+  assert.match(await node('node-3').textContent(), /NotReady/);
+  assert.match(await node('node-3').getAttribute('class'), /node-failed/);
+  await screenshot(page, 'node-failed');
+  // The inspector is still on node-3: its button now recovers the machine.
+  await inspector.locator('[data-testid=node-fail]').click();
+  assert.match(await lastLine(page), /sim recover node node-3/);
+  await run(page, 'sim advance 20s');
+  assert.match(await node('node-3').textContent(), /Ready/);
+  assert.doesNotMatch(await node('node-3').textContent(), /NotReady/);
+  assert.deepEqual(errors, []);
+});
+
+test('traffic starts and stops from the Service inspector; the event log and the clock controls', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.click('[data-testid=play]');
+  await page.click('[data-testid=service][data-name=backend]');
+  const inspector = page.locator('[data-testid=service-inspector]');
+  assert.match(await inspector.innerText(), /Endpoints[\s\S]*10\.244\./i);
+  await inspector.locator('[data-testid=traffic-start]').click();
+  assert.match(await lastLine(page), /sim traffic deploy\/frontend http:\/\/backend --rate 2\s+traffic 1/);
+  await run(page, 'sim advance 5s');
+  await run(page, 'sim traffic status');
+  assert.match(await lastLine(page), /deploy\/frontend\s+http:\/\/backend\s+2\/s\s+\d+\s+[1-9]/);
+  await page.click('[data-testid=service][data-name=backend]');
+  await inspector.locator('[data-testid=traffic-stop]').click();
+  assert.match(await lastLine(page), /sim traffic stop 1/);
+
+  // The event log lists Events as they happen: a deleted pod's replacement is Scheduled.
+  const [victim] = await pods(page, 'backend');
+  await run(page, `kubectl delete pod ${victim.name} --wait=false`);
+  await page.click('[data-testid=step]');
+  assert.match(await lastLine(page), /sim step\s+stepped/);
+  const log = page.locator('[data-testid=event-log]');
+  assert.match(await log.innerText(), /Killing\s+pod\//);
+  assert.match(await log.innerText(), /SuccessfulCreate\s+replicaset\/backend-/);
+  await screenshot(page, 'event-log');
+
+  // Reset: the cluster the page opened with, and an empty console.
+  const timeBefore = await page.innerText('[data-testid=sim-time]');
+  await page.click('[data-testid=reset]');
+  assert.equal(await page.locator('[data-testid=console-line]').count(), 0);
+  assert.equal(await page.innerText('[data-testid=sim-time]'), '2026-01-01 00:00:00 UTC');
+  assert.notEqual(timeBefore, '2026-01-01 00:00:00 UTC');
+  assert.equal((await pods(page, 'backend')).length, 3);
+  assert.deepEqual(errors, []);
+});

@@ -1,0 +1,169 @@
+//! The Deployments above the map, with what a learner does to one: scale it, roll out a new
+//! image, expose it behind a Service. And the event log under the map. Every button is a console
+//! line, so each click teaches the kubectl it stands for.
+
+use leptos::prelude::*;
+use podscape_core::view::DeploymentView;
+
+use crate::inspectors::event_item;
+use crate::state::Sim;
+
+/// Which form is open on which Deployment card.
+#[derive(Clone, PartialEq)]
+enum Form {
+    Image(String),
+    Expose(String),
+}
+
+#[component]
+pub fn Workloads() -> impl IntoView {
+    let sim = expect_context::<Sim>();
+    let deployments = Memo::new(move |_| sim.view.with(|v| v.deployments.clone()));
+    let form: RwSignal<Option<Form>> = RwSignal::new(None);
+    view! {
+        <section class="workloads" aria-label="Deployments">
+            <For
+                each=move || deployments.get()
+                key=|d| format!("{}/{}|{}|{}|{}|{}|{}", d.namespace, d.name, d.replicas, d.ready, d.updated, d.image, d.exposed)
+                children=move |d| deployment_card(sim, form, d)
+            />
+        </section>
+    }
+}
+
+fn ns_flag(d: &DeploymentView) -> String {
+    if d.namespace == "default" { String::new() } else { format!(" -n {}", d.namespace) }
+}
+
+fn deployment_card(sim: Sim, form: RwSignal<Option<Form>>, d: DeploymentView) -> impl IntoView {
+    let ns = ns_flag(&d);
+    let name = d.name.clone();
+    let scale = move |by: i32| {
+        let n = (d.replicas + by).max(0);
+        let line = format!("kubectl scale deployment {name}{ns} --replicas={n}");
+        move |_| sim.run(&line)
+    };
+    let image_form = Form::Image(d.name.clone());
+    let expose_form = Form::Expose(d.name.clone());
+    let image_open = {
+        let f = image_form.clone();
+        Memo::new(move |_| form.get().as_ref() == Some(&f))
+    };
+    let expose_open = {
+        let f = expose_form.clone();
+        Memo::new(move |_| form.get().as_ref() == Some(&f))
+    };
+    let toggle =
+        move |f: Form| move |_| form.update(|cur| *cur = if cur.as_ref() == Some(&f) { None } else { Some(f.clone()) });
+    let short_image = d.image.rsplit('/').next().unwrap_or(&d.image).to_string();
+    let status = format!("{}/{} ready", d.ready, d.replicas);
+    let d2 = d.clone();
+    let d3 = d.clone();
+    view! {
+        <article class="deployment" data-testid="deployment" data-name=d.name.clone() style=format!("--hue: {}", crate::cluster_map::hue(&d.name))>
+            <header>
+                <h2>{format!("deploy/{}", d.name)}</h2>
+                <span class="deployment-status" data-testid="deployment-status">{status}</span>
+            </header>
+            <p class="deployment-image" title=d.image.clone()>{short_image}</p>
+            <div class="actions">
+                <button class="small" data-testid="scale-down" aria-label=format!("Scale {} down", d.name) title=format!("kubectl scale deployment {} --replicas={}", d.name, (d.replicas - 1).max(0)) on:click=scale(-1)>"−"</button>
+                <button class="small" data-testid="scale-up" aria-label=format!("Scale {} up", d.name) title=format!("kubectl scale deployment {} --replicas={}", d.name, d.replicas + 1) on:click=scale(1)>"+"</button>
+                <button class="small" data-testid="set-image" aria-expanded=move || image_open.get().to_string() on:click=toggle(image_form.clone())>"Image…"</button>
+                {(!d.exposed).then(|| view! {
+                    <button class="small" data-testid="expose" aria-expanded=move || expose_open.get().to_string() on:click=toggle(expose_form.clone())>"Expose…"</button>
+                })}
+            </div>
+            <Show when=move || image_open.get()>{image_editor(sim, form, d2.clone())}</Show>
+            <Show when=move || expose_open.get()>{expose_dialog(sim, form, d3.clone())}</Show>
+        </article>
+    }
+}
+
+/// `kubectl set image deployment/NAME CONTAINER=IMAGE`: a rollout to a new image.
+fn image_editor(sim: Sim, form: RwSignal<Option<Form>>, d: DeploymentView) -> impl IntoView {
+    let image = RwSignal::new(d.image.clone());
+    let line =
+        move || format!("kubectl set image deployment/{}{} {}={}", d.name, ns_flag(&d), d.container, image.get());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        sim.run(&line());
+        form.set(None);
+    };
+    view! {
+        <form class="card-form" data-testid="image-form" on:submit=submit>
+            <label>
+                "Image"
+                <input data-testid="image-input" type="text" prop:value=move || image.get() on:input=move |ev| image.set(event_target_value(&ev))/>
+            </label>
+            <button type="submit" class="small primary">"Roll out"</button>
+        </form>
+    }
+}
+
+/// `kubectl expose deployment NAME --port=P --target-port=T --type=TYPE --name=N`.
+fn expose_dialog(sim: Sim, form: RwSignal<Option<Form>>, d: DeploymentView) -> impl IntoView {
+    let name = RwSignal::new(d.name.clone());
+    let port = RwSignal::new("80".to_string());
+    let target = RwSignal::new(String::new());
+    let type_ = RwSignal::new("ClusterIP".to_string());
+    let line = Memo::new(move |_| {
+        let mut l = format!("kubectl expose deployment {}{} --port={}", d.name, ns_flag(&d), port.get().trim());
+        let t = target.get();
+        if !t.trim().is_empty() {
+            l.push_str(&format!(" --target-port={}", t.trim()));
+        }
+        if type_.get() != "ClusterIP" {
+            l.push_str(&format!(" --type={}", type_.get()));
+        }
+        if name.get().trim() != d.name {
+            l.push_str(&format!(" --name={}", name.get().trim()));
+        }
+        l
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        sim.run(&line.get_untracked());
+        form.set(None);
+    };
+    let field = |label: &'static str, testid: &'static str, value: RwSignal<String>, placeholder: &'static str| {
+        view! {
+            <label>
+                {label}
+                <input data-testid=testid type="text" placeholder=placeholder prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+            </label>
+        }
+    };
+    view! {
+        <form class="card-form" data-testid="expose-form" aria-label="Expose as a Service" on:submit=submit>
+            {field("Name", "expose-name", name, "")}
+            {field("Port", "expose-port", port, "80")}
+            {field("Target port", "expose-target-port", target, "the container's port")}
+            <label>
+                "Type"
+                <select data-testid="expose-type" on:change=move |ev| type_.set(event_target_value(&ev))>
+                    <option value="ClusterIP" selected=true>"ClusterIP"</option>
+                    <option value="NodePort">"NodePort"</option>
+                    <option value="LoadBalancer">"LoadBalancer"</option>
+                </select>
+            </label>
+            <code class="card-line">{move || line.get()}</code>
+            <button type="submit" class="small primary" data-testid="expose-submit">"Expose"</button>
+        </form>
+    }
+}
+
+/// The newest Kubernetes Events, as they happen (what `kubectl get events` lists).
+#[component]
+pub fn EventLog() -> impl IntoView {
+    let sim = expect_context::<Sim>();
+    let events = Memo::new(move |_| sim.view.with(|v| v.events.iter().rev().take(30).cloned().collect::<Vec<_>>()));
+    view! {
+        <details class="event-log" open=true>
+            <summary>"Events"</summary>
+            <ul class="events plain" data-testid="event-log" aria-live="off">
+                <For each=move || events.get() key=|e| e.key.clone() children=event_item/>
+            </ul>
+        </details>
+    }
+}
