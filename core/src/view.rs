@@ -35,6 +35,8 @@ pub struct View {
     pub nodes: Vec<NodeView>,
     pub services: Vec<ServiceView>,
     pub volumes: Vec<VolumeView>,
+    /// Pods no node has taken yet, in a lane of their own beside the nodes (absent when none).
+    pub unscheduled: Option<NodeView>,
     /// The learner's Deployments (not the system's), by name.
     pub deployments: Vec<DeploymentView>,
     /// The most recent Events, oldest first (at most [`EVENTS_SHOWN`]).
@@ -112,6 +114,8 @@ pub struct PodView {
     pub restarts: i32,
     /// The workload the pod belongs to (its Deployment, else its ReplicaSet), for colouring.
     pub owner: String,
+    /// Why it is not running, in the words of its condition or waiting state (empty when it runs).
+    pub reason: String,
     /// A kube-system pod: drawn quieter than the learner's own.
     pub system: bool,
     pub x: f64,
@@ -292,7 +296,43 @@ impl Cluster {
             .enumerate()
             .map(|(i, s)| service_view(self, s, 10.0 + i as f64 * (SERVICE_WIDTH + NODE_GAP)))
             .collect();
-        let width = (nodes.len().max(services.len()) as f64) * (NODE_WIDTH + NODE_GAP) + 10.0;
+        // Pods the scheduler has not placed get a lane after the nodes, seated the same way.
+        let unscheduled = {
+            let pods: Vec<&Pod> = store.unscheduled_pods().filter_map(|k| store.get::<Pod>(k)).collect();
+            let seats = layout.seat("", &pods);
+            (!pods.is_empty()).then(|| {
+                let x = 10.0 + nodes.len() as f64 * (NODE_WIDTH + NODE_GAP);
+                let rows = seats.values().copied().max().map_or(0, |m| m + 1);
+                let h = NODE_HEADER + rows as f64 * (POD_HEIGHT + POD_GAP) + POD_GAP;
+                tallest = tallest.max(h);
+                let mut pod_views: Vec<PodView> = pods
+                    .iter()
+                    .map(|p| {
+                        let slot = seats.get(&p.metadata.uid).copied().unwrap_or(0);
+                        let (px, py) = (x + 10.0, NODES_Y + NODE_HEADER + slot as f64 * (POD_HEIGHT + POD_GAP));
+                        pod_pos.insert(p.metadata.uid.0.clone(), (px, py));
+                        pod_view(self, p, px, py)
+                    })
+                    .collect();
+                pod_views.sort_by(|a, b| a.y.total_cmp(&b.y));
+                NodeView {
+                    name: String::new(),
+                    status: "Unscheduled".into(),
+                    ready: true,
+                    internal_ip: String::new(),
+                    pod_cidr: String::new(),
+                    unschedulable: false,
+                    machine: String::new(),
+                    x,
+                    y: NODES_Y,
+                    w: NODE_WIDTH,
+                    h,
+                    pods: pod_views,
+                }
+            })
+        };
+        let columns = nodes.len() + usize::from(unscheduled.is_some());
+        let width = (columns.max(services.len()) as f64) * (NODE_WIDTH + NODE_GAP) + 10.0;
         // PersistentVolumes sit in a row under the nodes: they are not on any node, only attached.
         let volumes_y = NODES_Y + tallest + VOLUMES_GAP;
         // As many to a row as the nodes are wide, in name order.
@@ -312,8 +352,30 @@ impl Cluster {
         };
         let deployments = deployment_views(self);
         let events = event_views(self);
-        View { time: self.now().rfc3339(), nodes, services, volumes, deployments, events, width, height }
+        View { time: self.now().rfc3339(), nodes, unscheduled, services, volumes, deployments, events, width, height }
     }
+}
+
+/// Why a pod is not running, as a learner should see it on the pod: the scheduler's message while
+/// no node fits, else the waiting reason's message (image pulls, volumes, config errors).
+fn not_running_reason(p: &Pod) -> String {
+    if p.metadata.is_terminating() {
+        return String::new();
+    }
+    if p.spec.node_name.is_empty() {
+        return p
+            .status
+            .conditions
+            .iter()
+            .find(|c| c.type_ == "PodScheduled" && c.status == "False")
+            .map_or_else(|| "waiting for the scheduler".to_string(), |c| c.message.clone());
+    }
+    p.status
+        .container_statuses
+        .iter()
+        .find_map(|cs| cs.state.waiting.as_ref())
+        .map(|w| if w.message.is_empty() { w.reason.clone() } else { format!("{}: {}", w.reason, w.message) })
+        .unwrap_or_default()
 }
 
 fn pod_view(c: &Cluster, p: &Pod, x: f64, y: f64) -> PodView {
@@ -329,6 +391,7 @@ fn pod_view(c: &Cluster, p: &Pod, x: f64, y: f64) -> PodView {
         terminating: p.metadata.is_terminating(),
         restarts: p.restarts(),
         owner: owner_name(c, p),
+        reason: not_running_reason(p),
         system: p.metadata.namespace == "kube-system",
         x,
         y,

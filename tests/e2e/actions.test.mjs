@@ -165,3 +165,34 @@ test('traffic starts and stops from the Service inspector; the event log and the
   assert.equal((await pods(page, 'backend')).length, 3);
   assert.deepEqual(errors, []);
 });
+
+test('why a pod is not running is on the pod, with the Event one click away', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.click('[data-testid=play]');
+  // A pod no node can hold waits in the Unscheduled lane, saying why.
+  await page.click('[data-testid=open-manifest]');
+  await page.fill(
+    '[data-testid=manifest-text]',
+    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: huge\nspec:\n  containers:\n  - name: app\n    image: nginx\n    resources:\n      requests:\n        cpu: "64"\n',
+  );
+  await page.click('[data-testid=manifest-apply]');
+  await run(page, 'sim advance 2s');
+  const huge = page.locator('[data-testid=pod][data-name=huge]');
+  assert.equal(await huge.getAttribute('data-node'), '');
+  assert.match(await huge.getAttribute('data-reason'), /0\/3 nodes are available: 3 Insufficient cpu/);
+  assert.match(await page.locator('[data-testid=unscheduled]').textContent(), /1 pending/);
+  await huge.click();
+  assert.match(await page.locator('[data-testid=pod-reason]').innerText(), /Insufficient cpu/);
+  assert.match(await page.locator('[data-testid=inspector] [data-testid=inspector-events]').innerText(), /FailedScheduling/);
+  await screenshot(page, 'pod-unschedulable');
+
+  // An image the registry lacks: ImagePullBackOff on the card, the pull error in the inspector.
+  await run(page, 'kubectl run typo --image=ngnix');
+  await run(page, 'sim advance 30s');
+  const typo = page.locator('[data-testid=pod][data-name=typo]');
+  assert.equal(await typo.getAttribute('data-status'), 'ImagePullBackOff');
+  await typo.click();
+  assert.match(await page.locator('[data-testid=pod-reason]').innerText(), /ImagePullBackOff: Back-off pulling image "ngnix"/);
+  assert.match(await page.locator('[data-testid=inspector] [data-testid=inspector-events]').innerText(), /Failed/);
+  assert.deepEqual(errors, []);
+});

@@ -31,8 +31,10 @@ pub fn ClusterMap() -> impl IntoView {
     let nodes = Memo::new(move |_| {
         view.with(|v| v.nodes.iter().map(|n| NodeView { pods: Vec::new(), ..n.clone() }).collect::<Vec<_>>())
     });
-    let pods =
-        Memo::new(move |_| view.with(|v| v.nodes.iter().flat_map(|n| n.pods.iter().cloned()).collect::<Vec<_>>()));
+    let pods = Memo::new(move |_| {
+        view.with(|v| v.nodes.iter().chain(&v.unscheduled).flat_map(|n| n.pods.iter().cloned()).collect::<Vec<_>>())
+    });
+    let lane = Memo::new(move |_| view.with(|v| v.unscheduled.as_ref().map(|l| (l.x, l.y, l.w, l.h, l.pods.len()))));
     let services = Memo::new(move |_| view.with(|v| v.services.clone()));
     let lines = Memo::new(move |_| {
         view.with(|v| {
@@ -98,6 +100,13 @@ pub fn ClusterMap() -> impl IntoView {
                     key=|n| format!("{}|{}|{}|{}", n.name, n.status, n.h, n.machine)
                     children=move |n| node_box(sim, n)
                 />
+                {move || lane.get().map(|(x, y, w, h, n)| view! {
+                    <g class="lane" data-testid="unscheduled">
+                        <rect x=x y=y width=w height=h rx="10"/>
+                        <text class="node-name" x=x + 12.0 y=y + 22.0>"Unscheduled"</text>
+                        <text class="node-meta" x=x + 12.0 y=y + 40.0>{format!("{n} pending: no node has taken them")}</text>
+                    </g>
+                })}
                 <g class="endpoint-lines">
                     <For each=move || lines.get() key=|l| l.key.clone() children=endpoint_line/>
                 </g>
@@ -108,7 +117,7 @@ pub fn ClusterMap() -> impl IntoView {
                 />
                 <For
                     each=move || pods.get()
-                    key=|p| format!("{}|{}|{}|{}|{}|{}|{}", p.uid, p.status, p.ip, p.ready, p.y, p.restarts, storage_digest(&p.storage))
+                    key=|p| format!("{}|{}|{}|{}|{}|{}|{}|{}|{}", p.uid, p.status, p.ip, p.ready, p.x, p.y, p.restarts, p.reason, storage_digest(&p.storage))
                     children=move |p| pod_card(sim, p)
                 />
                 <g class="attach-lines">
@@ -256,12 +265,24 @@ fn pod_card(sim: Sim, p: PodView) -> impl IntoView {
     };
     let select_key = select.clone();
     let label = format!(
-        "Pod {} on its node: {}, IP {}, {} restarts",
+        "Pod {}{}: {}, IP {}, {} restarts{}",
         p.name,
+        if p.node.is_empty() { ", not scheduled" } else { "" },
         p.status,
         if p.ip.is_empty() { "none" } else { &p.ip },
-        p.restarts
+        p.restarts,
+        if p.reason.is_empty() { String::new() } else { format!(". {}", p.reason) }
     );
+    // Where there is no IP yet, the line says why the pod is not running instead.
+    let second_line = match (p.ip.is_empty(), p.reason.is_empty()) {
+        (false, _) => p.ip.clone(),
+        (true, true) => "no IP yet".to_string(),
+        (true, false) => {
+            let short: String = p.reason.chars().take(34).collect();
+            if short.len() < p.reason.len() { format!("{short}…") } else { short }
+        }
+    };
+    let reason = p.reason.clone();
     let _ = uid_key;
     view! {
         <g
@@ -274,6 +295,7 @@ fn pod_card(sim: Sim, p: PodView) -> impl IntoView {
             data-status=p.status.clone()
             data-owner=p.owner.clone()
             data-node=p.node.clone()
+            data-reason=p.reason.clone()
             tabindex="0"
             role="button"
             aria-label=label
@@ -287,7 +309,8 @@ fn pod_card(sim: Sim, p: PodView) -> impl IntoView {
         >
             <rect x=p.x y=p.y width=p.w height=p.h rx="8"/>
             <text class="pod-name" x=p.x + 10.0 y=p.y + 20.0>{p.name.clone()}</text>
-            <text class="pod-ip" x=p.x + 10.0 y=p.y + 37.0>{if p.ip.is_empty() { "no IP yet".to_string() } else { p.ip.clone() }}</text>
+            {(!reason.is_empty()).then(|| view! { <title>{reason}</title> })}
+            <text class="pod-ip" class:pod-reason=p.ip.is_empty() && !p.reason.is_empty() x=p.x + 10.0 y=p.y + 37.0>{second_line}</text>
             <text class="pod-status" x=p.x + 10.0 y=p.y + 52.0>
                 {format!("{}{}", p.status, if p.restarts > 0 { format!(" · {} restarts", p.restarts) } else { String::new() })}
             </text>
@@ -395,7 +418,7 @@ pub fn PodInspector() -> impl IntoView {
     let sim = expect_context::<Sim>();
     let pod = Memo::new(move |_| {
         let uid = sim.selected.get()?;
-        sim.view.with(|v| v.nodes.iter().flat_map(|n| &n.pods).find(|p| p.uid == uid).cloned())
+        sim.view.with(|v| v.nodes.iter().chain(&v.unscheduled).flat_map(|n| &n.pods).find(|p| p.uid == uid).cloned())
     });
     view! {
         <Show when=move || pod.get().is_some()>
@@ -418,6 +441,7 @@ pub fn PodInspector() -> impl IntoView {
                                 <dt>"IP"</dt><dd>{if p.ip.is_empty() { "<none>".to_string() } else { p.ip.clone() }}</dd>
                                 <dt>"Ready"</dt><dd>{if p.ready { "yes" } else { "no" }}</dd>
                                 <dt>"Restarts"</dt><dd>{p.restarts}</dd>
+                                {(!p.reason.is_empty()).then(|| view! { <dt>"Why"</dt><dd class="why" data-testid="pod-reason">{p.reason.clone()}</dd> })}
                             </dl>
                             {storage_list(sim, &p)}
                             <div class="actions">
