@@ -39,10 +39,30 @@ pub struct View {
     pub unscheduled: Option<NodeView>,
     /// The learner's Deployments (not the system's), by name.
     pub deployments: Vec<DeploymentView>,
+    /// Requests sent in the last [`TRACES_WINDOW_MS`] of simulated time, oldest first, for the
+    /// page to animate: client → Service → backend, coloured by outcome.
+    pub traces: Vec<TraceView>,
     /// The most recent Events, oldest first (at most [`EVENTS_SHOWN`]).
     pub events: Vec<EventView>,
     pub width: f64,
     pub height: f64,
+}
+
+/// How far back the view's request traces reach, and how many it carries at most.
+pub const TRACES_WINDOW_MS: i64 = 1500;
+pub const TRACES_SHOWN: usize = 40;
+
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct TraceView {
+    pub seq: u64,
+    /// The client pod's name, when a pod sent it.
+    pub from_pod: Option<String>,
+    /// The Service it went through, by name.
+    pub service: Option<String>,
+    /// The pod that answered or was tried.
+    pub backend_pod: Option<String>,
+    /// `answered`, `refused`, `timed out`, `no route`, `dns failed`.
+    pub outcome: String,
 }
 
 /// How many Events the view carries.
@@ -352,7 +372,19 @@ impl Cluster {
         };
         let deployments = deployment_views(self);
         let events = event_views(self);
-        View { time: self.now().rfc3339(), nodes, unscheduled, services, volumes, deployments, events, width, height }
+        let traces = trace_views(self);
+        View {
+            time: self.now().rfc3339(),
+            nodes,
+            unscheduled,
+            services,
+            volumes,
+            deployments,
+            traces,
+            events,
+            width,
+            height,
+        }
     }
 }
 
@@ -624,6 +656,24 @@ fn deployment_views(c: &Cluster) -> Vec<DeploymentView> {
             }
         })
         .collect()
+}
+
+fn trace_views(c: &Cluster) -> Vec<TraceView> {
+    let since = crate::SimTime(c.now().0 - TRACES_WINDOW_MS);
+    let mut out: Vec<TraceView> = c
+        .traffic_traces_newest_first()
+        .take_while(|t| crate::SimTime::parse_rfc3339(&t.at).is_some_and(|at| at >= since))
+        .take(TRACES_SHOWN)
+        .map(|t| TraceView {
+            seq: t.seq,
+            from_pod: t.from.strip_prefix("pod/").map(str::to_string),
+            service: t.service.clone(),
+            backend_pod: t.backend_pod.clone(),
+            outcome: t.outcome.name().to_string(),
+        })
+        .collect();
+    out.reverse();
+    out
 }
 
 fn event_views(c: &Cluster) -> Vec<EventView> {

@@ -196,3 +196,18 @@ test('why a pod is not running is on the pod, with the Event one click away', as
   assert.match(await page.locator('[data-testid=inspector] [data-testid=inspector-events]').innerText(), /Failed/);
   assert.deepEqual(errors, []);
 });
+
+test('traffic is drawn as dots from client to Service to backend, red where it fails', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.click('[data-testid=service][data-name=backend]');
+  await page.click('[data-testid=service-inspector] [data-testid=traffic-start]');
+  await page.waitForSelector('[data-testid=traffic-dot][data-outcome=answered]', { timeout: 10_000 });
+  await page.waitForTimeout(400);
+  await screenshot(page, 'traffic-dots');
+  // With no backend left, kube-proxy rejects: the dots turn red at the Service.
+  await run(page, 'kubectl scale deployment backend --replicas=0');
+  await page.waitForSelector('[data-testid=traffic-dot][data-outcome=refused]', { timeout: 15_000 });
+  assert.match(await page.locator('[data-testid=service][data-name=backend]').getAttribute('class'), /service-down/);
+  await screenshot(page, 'traffic-refused');
+  assert.deepEqual(errors, []);
+});

@@ -66,6 +66,33 @@ pub fn ClusterMap() -> impl IntoView {
         })
     });
 
+    // Requests in flight: each dot travels client → Service → backend, coloured by outcome, and
+    // stops where a failed request failed.
+    let dots = Memo::new(move |_| {
+        view.with(|v| {
+            let pods: std::collections::BTreeMap<&str, &PodView> =
+                v.nodes.iter().flat_map(|n| &n.pods).map(|p| (p.name.as_str(), p)).collect();
+            let services: std::collections::BTreeMap<&str, &ServiceView> =
+                v.services.iter().map(|s| (s.name.as_str(), s)).collect();
+            v.traces
+                .iter()
+                .filter_map(|t| {
+                    let svc = t.service.as_deref().and_then(|s| services.get(s));
+                    let backend = t.backend_pod.as_deref().and_then(|b| pods.get(b));
+                    let mid = svc.map(|s| (s.x + s.w / 2.0, s.y + s.h / 2.0));
+                    let start = t
+                        .from_pod
+                        .as_deref()
+                        .and_then(|p| pods.get(p))
+                        .map(|p| (p.x + p.w / 2.0, p.y + p.h / 2.0))
+                        .or(mid.map(|(x, y)| (x - 60.0, y - 50.0)))?;
+                    let mid = mid.unwrap_or(start);
+                    let end = backend.map(|p| (p.x + p.w / 2.0, p.y + p.h / 2.0)).unwrap_or(mid);
+                    Some((t.seq, t.outcome.clone(), start, mid, end))
+                })
+                .collect::<Vec<_>>()
+        })
+    });
     let volumes = Memo::new(move |_| view.with(|v| v.volumes.clone()));
     let attachments = Memo::new(move |_| {
         view.with(|v| {
@@ -120,6 +147,25 @@ pub fn ClusterMap() -> impl IntoView {
                     key=|p| format!("{}|{}|{}|{}|{}|{}|{}|{}|{}", p.uid, p.status, p.ip, p.ready, p.x, p.y, p.restarts, p.reason, storage_digest(&p.storage))
                     children=move |p| pod_card(sim, p)
                 />
+                <g class="dots" aria-hidden="true">
+                    <For
+                        each=move || dots.get()
+                        key=|d| d.0
+                        children=|(seq, outcome, (x1, y1), (x2, y2), (x3, y3))| {
+                            let class = if outcome == "answered" { "dot dot-ok" } else { "dot dot-failed" };
+                            view! {
+                                <circle
+                                    class=class
+                                    data-testid="traffic-dot"
+                                    data-seq=seq
+                                    data-outcome=outcome
+                                    r="5"
+                                    style=format!("--x1:{x1}px;--y1:{y1}px;--x2:{x2}px;--y2:{y2}px;--x3:{x3}px;--y3:{y3}px")
+                                />
+                            }
+                        }
+                    />
+                </g>
                 <g class="attach-lines">
                     <For
                         each=move || attachments.get()

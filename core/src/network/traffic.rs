@@ -571,6 +571,11 @@ impl Cluster {
         self.traffic.recent_since(0)
     }
 
+    /// The recent traces, newest first: what a front end animating the last moments reads.
+    pub(crate) fn traffic_traces_newest_first(&self) -> impl Iterator<Item = &Trace> {
+        self.traffic.recent.iter().rev()
+    }
+
     pub fn traces_since(&self, seq: u64) -> Vec<Trace> {
         self.traffic.recent_since(seq).cloned().collect()
     }
