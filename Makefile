@@ -7,7 +7,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= $(shell command -v chromedriver 2>/dev/null || echo /usr/bin/chromedriver)
 
-.PHONY: run test setup build lint test-native test-browser test-e2e bench clean
+.PHONY: run test setup build lint test-native test-browser test-e2e bench bench-page clean
 
 run: setup
 	trunk serve --release
@@ -37,6 +37,10 @@ build:
 # End-to-end tests: Playwright driving Chromium against the release build on loopback.
 test-e2e:
 	node --test --test-concurrency=1 tests/e2e/
+
+# The page's benchmark (frame times at 200 and 2,000 pods, click-to-effect latency): figures only.
+bench-page: build
+	node tests/bench/page.mjs
 
 clean:
 	cargo clean

@@ -41,6 +41,8 @@ pub struct Sim {
 
 /// How many exchanges the console keeps on screen.
 const CONSOLE_KEEP: usize = 200;
+/// And at most this much of their output.
+const CONSOLE_KEEP_BYTES: usize = 256 * 1024;
 
 impl Sim {
     pub fn new(config: Config) -> Sim {
@@ -90,6 +92,12 @@ impl Sim {
             if c.len() > CONSOLE_KEEP {
                 let extra = c.len() - CONSOLE_KEEP;
                 c.drain(..extra);
+            }
+            // A scrollback bounded in size as well as in count: long listings push old ones out.
+            let mut bytes: usize = c.iter().map(|e| e.stdout.len() + e.stderr.len()).sum();
+            while bytes > CONSOLE_KEEP_BYTES && c.len() > 1 {
+                let gone = c.remove(0);
+                bytes -= gone.stdout.len() + gone.stderr.len();
             }
         });
         self.refresh();
