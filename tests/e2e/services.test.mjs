@@ -85,3 +85,40 @@ test('the page fits a 480 px course iframe without errors', async () => {
   await screenshot(page, 'narrow-480');
   assert.deepEqual(errors, []);
 });
+
+test('the page follows the dark colour scheme and keeps its text readable', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, colorScheme: 'dark' });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid=service][data-name=backend]');
+  await page.click('[data-testid=pod][data-owner=backend]');
+  await screenshot(page, 'dark');
+  // Relative luminance and contrast as WCAG defines them, for text against what it sits on.
+  const contrast = await page.evaluate(() => {
+    const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const ratio = (a, b) => {
+      const [x, y] = [lum(rgb(a)), lum(rgb(b))].sort((p, q) => q - p);
+      return (x + 0.05) / (y + 0.05);
+    };
+    const bg = getComputedStyle(document.documentElement).backgroundColor;
+    const css = (sel, prop) => getComputedStyle(document.querySelector(sel))[prop];
+    return {
+      background: lum(rgb(bg)),
+      podName: ratio(css('.pod-name', 'fill'), css('.pod rect', 'fill')),
+      nodeName: ratio(css('.node-name', 'fill'), css('.node rect', 'fill')),
+      inspector: ratio(css('.inspector', 'color'), css('.inspector', 'backgroundColor')),
+      eventText: ratio(css('.event-log', 'color'), css('.event-log', 'backgroundColor')),
+    };
+  });
+  assert.ok(contrast.background < 0.05, `a dark background (${contrast.background})`);
+  for (const [what, r] of Object.entries(contrast).filter(([k]) => k !== 'background')) {
+    assert.ok(r >= 4.5, `${what} text contrast ${r.toFixed(2)} is below WCAG AA`);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
