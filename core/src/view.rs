@@ -37,6 +37,9 @@ pub struct View {
     pub volumes: Vec<VolumeView>,
     /// Pods no node has taken yet, in a lane of their own beside the nodes (absent when none).
     pub unscheduled: Option<NodeView>,
+    /// PersistentVolumeClaims, bound or waiting, and the StorageClasses that provision for them.
+    pub claims: Vec<ClaimView>,
+    pub storage_classes: Vec<StorageClassView>,
     /// The learner's Deployments (not the system's), by name.
     pub deployments: Vec<DeploymentView>,
     /// Requests sent in the last [`TRACES_WINDOW_MS`] of simulated time, oldest first, for the
@@ -85,6 +88,31 @@ pub struct DeploymentView {
     pub exposed: bool,
     /// The traffic generators sending from its pods: (id, URL).
     pub traffic: Vec<(u32, String)>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct ClaimView {
+    pub name: String,
+    pub namespace: String,
+    /// Pending, Bound or Lost.
+    pub phase: String,
+    /// What it asked for, and what it got once bound.
+    pub request: String,
+    pub capacity: String,
+    pub access_modes: String,
+    pub storage_class: String,
+    pub volume: String,
+    /// The pods that mount it.
+    pub used_by: Vec<String>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct StorageClassView {
+    pub name: String,
+    pub provisioner: String,
+    pub binding_mode: String,
+    pub reclaim_policy: String,
+    pub default: bool,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize)]
@@ -373,12 +401,15 @@ impl Cluster {
         let deployments = deployment_views(self);
         let events = event_views(self);
         let traces = trace_views(self);
+        let (claims, storage_classes) = claim_views(self);
         View {
             time: self.now().rfc3339(),
             nodes,
             unscheduled,
             services,
             volumes,
+            claims,
+            storage_classes,
             deployments,
             traces,
             events,
@@ -656,6 +687,55 @@ fn deployment_views(c: &Cluster) -> Vec<DeploymentView> {
             }
         })
         .collect()
+}
+
+fn claim_views(c: &Cluster) -> (Vec<ClaimView>, Vec<StorageClassView>) {
+    let store = c.store();
+    let claims = store
+        .list::<PersistentVolumeClaim>(None)
+        .map(|pvc| {
+            let used_by = store
+                .list::<Pod>(Some(&pvc.metadata.namespace))
+                .filter(|p| {
+                    p.spec
+                        .volumes
+                        .iter()
+                        .any(|v| v.persistent_volume_claim.as_ref().is_some_and(|s| s.claim_name == pvc.metadata.name))
+                })
+                .map(|p| p.metadata.name.clone())
+                .collect();
+            ClaimView {
+                name: pvc.metadata.name.clone(),
+                namespace: pvc.metadata.namespace.clone(),
+                phase: pvc.status.phase.clone(),
+                request: pvc.spec.resources.requests.get("storage").map(|q| q.0.clone()).unwrap_or_default(),
+                capacity: pvc.status.capacity.get("storage").map(|q| q.0.clone()).unwrap_or_default(),
+                access_modes: crate::api::storage::access_modes_short(&pvc.spec.access_modes),
+                storage_class: pvc.spec.storage_class_name.clone().unwrap_or_default(),
+                volume: pvc.spec.volume_name.clone(),
+                used_by,
+            }
+        })
+        .collect();
+    let classes = store
+        .list::<crate::api::StorageClass>(None)
+        .map(|sc| StorageClassView {
+            name: sc.metadata.name.clone(),
+            provisioner: sc.provisioner.clone(),
+            binding_mode: if sc.volume_binding_mode.is_empty() {
+                "Immediate".into()
+            } else {
+                sc.volume_binding_mode.clone()
+            },
+            reclaim_policy: if sc.reclaim_policy.is_empty() { "Delete".into() } else { sc.reclaim_policy.clone() },
+            default: sc
+                .metadata
+                .annotations
+                .get("storageclass.kubernetes.io/is-default-class")
+                .is_some_and(|v| v == "true"),
+        })
+        .collect();
+    (claims, classes)
 }
 
 fn trace_views(c: &Cluster) -> Vec<TraceView> {

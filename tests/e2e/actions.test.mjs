@@ -211,3 +211,31 @@ test('traffic is drawn as dots from client to Service to backend, red where it f
   await screenshot(page, 'traffic-refused');
   assert.deepEqual(errors, []);
 });
+
+test('a claim made from the Storage card waits for its first pod, then binds', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.click('[data-testid=play]');
+  const card = page.locator('[data-testid=storage-card]');
+  assert.match(await card.innerText(), /sc\/standard \(default\) · WaitForFirstConsumer · Delete/);
+  await card.locator('[data-testid=new-claim]').click();
+  await card.locator('[data-testid=claim-name]').fill('notes');
+  await card.locator('[data-testid=claim-size]').fill('2Gi');
+  await card.locator('[data-testid=claim-mode]').selectOption('ReadWriteMany');
+  assert.match(await card.locator('[data-testid=claim-form] .card-line').innerText(), /kind: PersistentVolumeClaim[\s\S]*- ReadWriteMany[\s\S]*storage: 2Gi/);
+  await screenshot(page, 'claim-form');
+  await card.locator('[data-testid=claim-submit]').click();
+  assert.match(await lastLine(page), /kubectl apply -f claim-notes\.yaml\s+persistentvolumeclaim\/notes created/);
+  const claim = card.locator('[data-testid=claim][data-name=notes]');
+  assert.equal(await claim.getAttribute('data-phase'), 'Pending', 'WaitForFirstConsumer: no volume until a pod uses it');
+  await page.click('[data-testid=open-manifest]');
+  await page.fill(
+    '[data-testid=manifest-text]',
+    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: writer\nspec:\n  containers:\n  - name: app\n    image: nginx\n    volumeMounts:\n    - name: notes\n      mountPath: /notes\n  volumes:\n  - name: notes\n    persistentVolumeClaim:\n      claimName: notes\n',
+  );
+  await page.click('[data-testid=manifest-apply]');
+  await run(page, 'sim advance 20s');
+  assert.equal(await claim.getAttribute('data-phase'), 'Bound');
+  assert.match(await claim.innerText(), /Bound 2Gi RWX standard · used by writer/);
+  assert.equal(await page.locator('[data-testid=volume][data-phase=Bound]').count(), 1);
+  assert.deepEqual(errors, []);
+});

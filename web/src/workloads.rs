@@ -21,12 +21,13 @@ pub fn Workloads() -> impl IntoView {
     let deployments = Memo::new(move |_| sim.view.with(|v| v.deployments.clone()));
     let form: RwSignal<Option<Form>> = RwSignal::new(None);
     view! {
-        <section class="workloads" aria-label="Deployments">
+        <section class="workloads" aria-label="Deployments and storage">
             <For
                 each=move || deployments.get()
                 key=|d| format!("{}/{}|{}|{}|{}|{}|{}", d.namespace, d.name, d.replicas, d.ready, d.updated, d.image, d.exposed)
                 children=move |d| deployment_card(sim, form, d)
             />
+            <StorageCard/>
         </section>
     }
 }
@@ -165,5 +166,98 @@ pub fn EventLog() -> impl IntoView {
                 <For each=move || events.get() key=|e| e.key.clone() children=event_item/>
             </ul>
         </details>
+    }
+}
+
+/// The claims and the classes that provision for them, and a form that writes a new claim's
+/// manifest and applies it (`kubectl apply -f claim-NAME.yaml`), so the learner sees the YAML too.
+#[component]
+fn StorageCard() -> impl IntoView {
+    let sim = expect_context::<Sim>();
+    let claims = Memo::new(move |_| sim.view.with(|v| v.claims.clone()));
+    let classes = Memo::new(move |_| sim.view.with(|v| v.storage_classes.clone()));
+    let open = RwSignal::new(false);
+    let name = RwSignal::new("data".to_string());
+    let size = RwSignal::new("1Gi".to_string());
+    let mode = RwSignal::new("ReadWriteOnce".to_string());
+    let class = RwSignal::new(String::new());
+    let manifest = Memo::new(move |_| {
+        let class_line = match class.get() {
+            c if c.is_empty() => String::new(),
+            c => format!("  storageClassName: {c}\n"),
+        };
+        format!(
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: {}\nspec:\n  accessModes:\n  - {}\n{class_line}  resources:\n    requests:\n      storage: {}\n",
+            name.get().trim(),
+            mode.get(),
+            size.get().trim()
+        )
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let file = format!("claim-{}.yaml", name.get_untracked().trim());
+        sim.add_file(&file, manifest.get_untracked());
+        sim.run(&format!("kubectl apply -f {file}"));
+        open.set(false);
+    };
+    view! {
+        <article class="deployment storage-card" data-testid="storage-card" style="--hue: 140">
+            <header>
+                <h2>"Storage"</h2>
+                <button class="small" data-testid="new-claim" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
+                    "New claim…"
+                </button>
+            </header>
+            <ul class="plain claims">
+                <For
+                    each=move || claims.get()
+                    key=|c| format!("{}/{}|{}|{}|{}", c.namespace, c.name, c.phase, c.capacity, c.used_by.join(","))
+                    children=|c| {
+                        let size = if c.capacity.is_empty() { c.request.clone() } else { c.capacity.clone() };
+                        let used = if c.used_by.is_empty() { String::new() } else { format!(" · used by {}", c.used_by.join(", ")) };
+                        view! {
+                            <li data-testid="claim" data-name=c.name.clone() data-phase=c.phase.clone()>
+                                <code>{format!("pvc/{}", c.name)}</code>
+                                {format!(" {} {size} {} {}{used}", c.phase, c.access_modes, c.storage_class)}
+                            </li>
+                        }
+                    }
+                />
+                <For
+                    each=move || classes.get()
+                    key=|c| c.name.clone()
+                    children=|c| view! {
+                        <li class="muted">
+                            <code>{format!("sc/{}", c.name)}</code>
+                            {format!("{} · {} · {}", if c.default { " (default)" } else { "" }, c.binding_mode, c.reclaim_policy)}
+                        </li>
+                    }
+                />
+            </ul>
+            <Show when=move || open.get()>
+                <form class="card-form" data-testid="claim-form" aria-label="New PersistentVolumeClaim" on:submit=submit>
+                    <label>"Name"<input data-testid="claim-name" type="text" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/></label>
+                    <label>"Size"<input data-testid="claim-size" type="text" prop:value=move || size.get() on:input=move |ev| size.set(event_target_value(&ev))/></label>
+                    <label>
+                        "Access mode"
+                        <select data-testid="claim-mode" on:change=move |ev| mode.set(event_target_value(&ev))>
+                            <option value="ReadWriteOnce" selected=true>"ReadWriteOnce"</option>
+                            <option value="ReadWriteMany">"ReadWriteMany"</option>
+                            <option value="ReadWriteOncePod">"ReadWriteOncePod"</option>
+                            <option value="ReadOnlyMany">"ReadOnlyMany"</option>
+                        </select>
+                    </label>
+                    <label>
+                        "Class"
+                        <select data-testid="claim-class" on:change=move |ev| class.set(event_target_value(&ev))>
+                            <option value="" selected=true>"(the default)"</option>
+                            {move || classes.get().into_iter().map(|c| view! { <option value=c.name.clone()>{c.name.clone()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <pre class="card-line">{move || manifest.get()}</pre>
+                    <button type="submit" class="small primary" data-testid="claim-submit">"Apply"</button>
+                </form>
+            </Show>
+        </article>
     }
 }
