@@ -88,6 +88,19 @@ pub struct DeploymentView {
     pub exposed: bool,
     /// The traffic generators sending from its pods: (id, URL).
     pub traffic: Vec<(u32, String)>,
+    /// Its ReplicaSets that still have pods or are current, newest revision first.
+    pub replica_sets: Vec<ReplicaSetView>,
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct ReplicaSetView {
+    pub name: String,
+    pub revision: String,
+    pub replicas: i32,
+    pub ready: i32,
+    /// The one whose template matches the Deployment's (new pods come from it).
+    pub current: bool,
+    pub image: String,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize)]
@@ -162,6 +175,8 @@ pub struct PodView {
     pub restarts: i32,
     /// The workload the pod belongs to (its Deployment, else its ReplicaSet), for colouring.
     pub owner: String,
+    /// The ReplicaSet it belongs to, if one controls it: during a rollout old and new differ.
+    pub replica_set: String,
     /// Why it is not running, in the words of its condition or waiting state (empty when it runs).
     pub reason: String,
     /// A kube-system pod: drawn quieter than the learner's own.
@@ -454,6 +469,12 @@ fn pod_view(c: &Cluster, p: &Pod, x: f64, y: f64) -> PodView {
         terminating: p.metadata.is_terminating(),
         restarts: p.restarts(),
         owner: owner_name(c, p),
+        replica_set: p
+            .metadata
+            .controller()
+            .filter(|r| r.kind == "ReplicaSet")
+            .map(|r| r.name.clone())
+            .unwrap_or_default(),
         reason: not_running_reason(p),
         system: p.metadata.namespace == "kube-system",
         x,
@@ -672,6 +693,25 @@ fn deployment_views(c: &Cluster) -> Vec<DeploymentView> {
                 .filter(|g| g.from == format!("deploy/{}", d.metadata.name))
                 .map(|g| (g.id, g.url.clone()))
                 .collect();
+            // The Deployment's revision names its current ReplicaSet (`deployment.kubernetes.io/revision`).
+            let revision_of = |m: &crate::api::meta::ObjectMeta| {
+                m.annotations.get("deployment.kubernetes.io/revision").cloned().unwrap_or_default()
+            };
+            let current_revision = revision_of(&d.metadata);
+            let mut replica_sets: Vec<ReplicaSetView> = store
+                .list::<ReplicaSet>(Some(&d.metadata.namespace))
+                .filter(|rs| rs.metadata.controller().is_some_and(|o| o.uid == d.metadata.uid))
+                .map(|rs| ReplicaSetView {
+                    name: rs.metadata.name.clone(),
+                    revision: revision_of(&rs.metadata),
+                    replicas: rs.status.replicas,
+                    ready: rs.status.ready_replicas,
+                    current: revision_of(&rs.metadata) == current_revision,
+                    image: rs.spec.template.spec.containers.first().map(|c| c.image.clone()).unwrap_or_default(),
+                })
+                .filter(|r| r.current || r.replicas > 0)
+                .collect();
+            replica_sets.sort_by_key(|r| std::cmp::Reverse(r.revision.parse::<i64>().unwrap_or(0)));
             DeploymentView {
                 name: d.metadata.name.clone(),
                 namespace: d.metadata.namespace.clone(),
@@ -684,6 +724,7 @@ fn deployment_views(c: &Cluster) -> Vec<DeploymentView> {
                 selector,
                 exposed,
                 traffic,
+                replica_sets,
             }
         })
         .collect()

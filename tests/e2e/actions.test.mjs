@@ -41,9 +41,18 @@ test('scale, roll out an image and expose a Deployment from its card', async () 
   await card.locator('[data-testid=image-input]').fill('nginx:1.28');
   await card.locator('[data-testid=image-input]').press('Enter');
   assert.match(await lastLine(page), /kubectl set image deployment\/frontend frontend=nginx:1.28\s+deployment.apps\/frontend image updated/);
+  // Mid-rollout: two ReplicaSets on the card, the new one current, and the old one's pods marked.
+  await run(page, 'sim advance 1s');
+  assert.equal(await card.locator('[data-testid=replicaset]').count(), 2);
+  assert.match(await card.locator('[data-testid=replicaset][data-current=true]').innerText(), /rev 2 .* nginx:1\.28/);
+  assert.ok((await page.locator('[data-testid=pod][data-owner=frontend][data-old-revision=true]').count()) >= 1);
+  await screenshot(page, 'rollout-in-progress');
   await run(page, 'kubectl rollout status deployment/frontend');
   assert.match(await lastLine(page), /successfully rolled out/);
   assert.match(await card.innerText(), /nginx:1\.28/);
+  await run(page, 'sim advance 30s');
+  assert.equal(await card.locator('[data-testid=replicaset]').count(), 1, 'the old ReplicaSet has no pods left');
+  assert.equal(await page.locator('[data-testid=pod][data-old-revision=true]').count(), 0);
 
   // The expose dialog: port, target port, type, name; the line it will run is shown as it is edited.
   await card.locator('[data-testid=expose]').click();

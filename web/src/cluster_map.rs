@@ -31,8 +31,21 @@ pub fn ClusterMap() -> impl IntoView {
     let nodes = Memo::new(move |_| {
         view.with(|v| v.nodes.iter().map(|n| NodeView { pods: Vec::new(), ..n.clone() }).collect::<Vec<_>>())
     });
+    // Each pod with whether its ReplicaSet is an old one of its Deployment (during a rollout).
     let pods = Memo::new(move |_| {
-        view.with(|v| v.nodes.iter().chain(&v.unscheduled).flat_map(|n| n.pods.iter().cloned()).collect::<Vec<_>>())
+        view.with(|v| {
+            let old: std::collections::BTreeSet<&str> = v
+                .deployments
+                .iter()
+                .flat_map(|d| d.replica_sets.iter().filter(|r| !r.current).map(|r| r.name.as_str()))
+                .collect();
+            v.nodes
+                .iter()
+                .chain(&v.unscheduled)
+                .flat_map(|n| n.pods.iter())
+                .map(|p| (p.clone(), old.contains(p.replica_set.as_str())))
+                .collect::<Vec<_>>()
+        })
     });
     let lane = Memo::new(move |_| view.with(|v| v.unscheduled.as_ref().map(|l| (l.x, l.y, l.w, l.h, l.pods.len()))));
     let services = Memo::new(move |_| view.with(|v| v.services.clone()));
@@ -144,8 +157,8 @@ pub fn ClusterMap() -> impl IntoView {
                 />
                 <For
                     each=move || pods.get()
-                    key=|p| format!("{}|{}|{}|{}|{}|{}|{}|{}|{}", p.uid, p.status, p.ip, p.ready, p.x, p.y, p.restarts, p.reason, storage_digest(&p.storage))
-                    children=move |p| pod_card(sim, p)
+                    key=|(p, old)| format!("{}|{}|{}|{}|{}|{}|{}|{}|{}|{old}", p.uid, p.status, p.ip, p.ready, p.x, p.y, p.restarts, p.reason, storage_digest(&p.storage))
+                    children=move |(p, old)| pod_card(sim, p, old)
                 />
                 <g class="dots" aria-hidden="true">
                     <For
@@ -287,8 +300,11 @@ pub(crate) fn hue(owner: &str) -> u32 {
     owner.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 360
 }
 
-fn pod_card(sim: Sim, p: PodView) -> impl IntoView {
+fn pod_card(sim: Sim, p: PodView, old_revision: bool) -> impl IntoView {
     let mut class = String::from("pod");
+    if old_revision {
+        class.push_str(" pod-old");
+    }
     if p.system {
         class.push_str(" pod-system");
     }
@@ -340,6 +356,8 @@ fn pod_card(sim: Sim, p: PodView) -> impl IntoView {
             data-ip=p.ip.clone()
             data-status=p.status.clone()
             data-owner=p.owner.clone()
+            data-replicaset=p.replica_set.clone()
+            data-old-revision=old_revision.to_string()
             data-node=p.node.clone()
             data-reason=p.reason.clone()
             tabindex="0"
@@ -358,7 +376,12 @@ fn pod_card(sim: Sim, p: PodView) -> impl IntoView {
             {(!reason.is_empty()).then(|| view! { <title>{reason}</title> })}
             <text class="pod-ip" class:pod-reason=p.ip.is_empty() && !p.reason.is_empty() x=p.x + 10.0 y=p.y + 37.0>{second_line}</text>
             <text class="pod-status" x=p.x + 10.0 y=p.y + 52.0>
-                {format!("{}{}", p.status, if p.restarts > 0 { format!(" · {} restarts", p.restarts) } else { String::new() })}
+                {format!(
+                    "{}{}{}",
+                    p.status,
+                    if p.restarts > 0 { format!(" · {} restarts", p.restarts) } else { String::new() },
+                    if old_revision { " · old revision" } else { "" }
+                )}
             </text>
             {storage_chips(&p)}
         </g>

@@ -24,7 +24,10 @@ pub fn Workloads() -> impl IntoView {
         <section class="workloads" aria-label="Deployments and storage">
             <For
                 each=move || deployments.get()
-                key=|d| format!("{}/{}|{}|{}|{}|{}|{}", d.namespace, d.name, d.replicas, d.ready, d.updated, d.image, d.exposed)
+                key=|d| {
+                    let rss: String = d.replica_sets.iter().map(|r| format!("{}:{}:{}:{};", r.name, r.replicas, r.ready, r.current)).collect();
+                    format!("{}/{}|{}|{}|{}|{}|{}|{rss}", d.namespace, d.name, d.replicas, d.ready, d.updated, d.image, d.exposed)
+                }
                 children=move |d| deployment_card(sim, form, d)
             />
             <StorageCard/>
@@ -67,6 +70,17 @@ fn deployment_card(sim: Sim, form: RwSignal<Option<Form>>, d: DeploymentView) ->
                 <span class="deployment-status" data-testid="deployment-status">{status}</span>
             </header>
             <p class="deployment-image" title=d.image.clone()>{short_image}</p>
+            <ul class="plain replicasets" aria-label="ReplicaSets">
+                {d.replica_sets.iter().map(|rs| {
+                    let image = rs.image.rsplit('/').next().unwrap_or(&rs.image).to_string();
+                    view! {
+                        <li class:current=rs.current data-testid="replicaset" data-name=rs.name.clone() data-current=rs.current.to_string()>
+                            <code>{format!("rs/{}", rs.name.rsplit('-').next().unwrap_or(&rs.name))}</code>
+                            {format!(" rev {} · {}/{} · {image}{}", rs.revision, rs.ready, rs.replicas, if rs.current { "" } else { " · old" })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
             <div class="actions">
                 <button class="small" data-testid="scale-down" aria-label=format!("Scale {} down", d.name) title=format!("kubectl scale deployment {} --replicas={}", d.name, (d.replicas - 1).max(0)) on:click=scale(-1)>"−"</button>
                 <button class="small" data-testid="scale-up" aria-label=format!("Scale {} up", d.name) title=format!("kubectl scale deployment {} --replicas={}", d.name, d.replicas + 1) on:click=scale(1)>"+"</button>
