@@ -248,3 +248,34 @@ test('a claim made from the Storage card waits for its first pod, then binds', a
   assert.equal(await page.locator('[data-testid=volume][data-phase=Bound]').count(), 1);
   assert.deepEqual(errors, []);
 });
+
+test('everything a click does can be done from the keyboard, with the focus visible', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.click('[data-testid=play]');
+  const tabUntil = async (predicate, limit = 120) => {
+    for (let i = 0; i < limit; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate(predicate)) return true;
+    }
+    return false;
+  };
+  await page.focus('[data-testid=play]');
+  assert.ok(await tabUntil(() => document.activeElement?.dataset?.testid === 'pod' && document.activeElement.dataset.owner === 'backend'));
+  const name = await page.evaluate(() => document.activeElement.dataset.name);
+  // The focused pod is outlined, as :focus-visible draws it.
+  const stroke = await page.evaluate(() => getComputedStyle(document.activeElement.querySelector('rect')).stroke);
+  assert.equal(stroke, 'rgb(255, 159, 28)', 'the focus colour outlines the pod');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid=inspector]');
+  assert.ok(await tabUntil(() => document.activeElement?.dataset?.testid === 'delete-pod'));
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(outline, 'none', 'a focused button shows its outline');
+  await page.keyboard.press('Enter');
+  assert.match(await lastLine(page), new RegExp(`kubectl delete pod ${name} --wait=false`));
+  // Nodes open from the keyboard too.
+  await page.focus('[data-testid=play]');
+  assert.ok(await tabUntil(() => document.activeElement?.classList?.contains('node-header')));
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid=node-inspector]');
+  assert.deepEqual(errors, []);
+});
