@@ -9,6 +9,20 @@ use crate::api::discovery::LABEL_SERVICE_NAME;
 use crate::api::{Kind, Object, ObjectKey, ReplicaSet};
 use crate::controllers::Work;
 
+/// Whether a pod's update changes what its endpoints show (`podEndpointsChanged` in
+/// pkg/controller/util/endpoint, plus the terminal phase that removes it).
+fn pod_endpoints_changed(a: &crate::api::Pod, b: &crate::api::Pod) -> bool {
+    a.metadata.labels != b.metadata.labels
+        || a.status.pod_ip != b.status.pod_ip
+        || a.status.pod_ips != b.status.pod_ips
+        || a.is_ready() != b.is_ready()
+        || a.spec.node_name != b.spec.node_name
+        || a.metadata.deletion_timestamp.is_some() != b.metadata.deletion_timestamp.is_some()
+        || a.spec.hostname != b.spec.hostname
+        || a.spec.subdomain != b.spec.subdomain
+        || a.is_terminal() != b.is_terminal()
+}
+
 pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>, new: Option<&Object>) {
     let q = &mut c.queues;
     match kind {
@@ -30,7 +44,14 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
                 }
                 services.extend(c.store.services_selecting(&key.namespace, &p.metadata.labels));
             }
-            for s in services {
+            // An update that changes nothing an endpoint shows wakes no endpoint controller: the
+            // EndpointSlice and Endpoints controllers' `updatePod` compare the two versions
+            // (`podEndpointsChanged`: labels, IPs, readiness, node, deletion, hostname).
+            let relevant = match (old, new) {
+                (Some(Object::Pod(a)), Some(Object::Pod(b))) => pod_endpoints_changed(a, b),
+                _ => true,
+            };
+            for s in services.into_iter().filter(|_| relevant) {
                 let sk = ObjectKey::new(key.namespace.as_str(), s);
                 q.push(Work::EndpointSlice(sk.clone()));
                 q.push(Work::Endpoints(sk));

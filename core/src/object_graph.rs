@@ -73,6 +73,19 @@ impl ObjectGraph {
         out
     }
 
+    /// The same, borrowed and in the same order.
+    pub fn dependent_refs(&self, uid: &Uid) -> Vec<&ObjRef> {
+        let Some(&idx) = self.by_uid.get(uid) else { return Vec::new() };
+        let mut out: Vec<&ObjRef> = self
+            .graph
+            .neighbors_directed(idx, Direction::Outgoing)
+            .filter(|&d| self.graph[d].present)
+            .map(|d| &self.graph[d].obj)
+            .collect();
+        out.sort();
+        out
+    }
+
     /// True when every owner `uid` names is gone: what makes a dependent garbage.
     pub fn all_owners_gone(&self, uid: &Uid) -> bool {
         let Some(&idx) = self.by_uid.get(uid) else { return false };

@@ -64,6 +64,9 @@ struct Indexes {
     pods_by_node: BTreeMap<String, BTreeSet<ObjectKey>>,
     /// Pods not yet bound to a node: the scheduler's queue.
     unscheduled: BTreeSet<ObjectKey>,
+    /// Pods no controller owns: what a ReplicaSet may adopt. Kept so that a ReplicaSet's sync
+    /// looks at the few orphans, not at every pod its selector matches.
+    orphan_pods: BTreeSet<ObjectKey>,
     /// (namespace, label key, label value) → pod names.
     pods_by_label: BTreeMap<(String, String, String), BTreeSet<String>>,
     /// (namespace, selector key, selector value) → names of services whose selector has that pair.
@@ -276,6 +279,15 @@ impl Store {
         }
     }
 
+    /// Pods in `namespace` that no controller owns (candidates for adoption).
+    pub fn orphan_pods<'a>(&'a self, namespace: &'a str) -> impl Iterator<Item = &'a Pod> + 'a {
+        self.idx
+            .orphan_pods
+            .range(ObjectKey::new(namespace, "")..)
+            .take_while(move |k| k.namespace == namespace)
+            .filter_map(move |k| self.pods.get(k))
+    }
+
     /// Services in `namespace` whose selector matches `labels`, found through the selector-pair
     /// index: a pod's change looks only at the services that could select it.
     pub fn services_selecting(&self, namespace: &str, labels: &crate::api::meta::Labels) -> BTreeSet<String> {
@@ -309,6 +321,11 @@ impl Store {
     /// What `uid` owns, from the object graph.
     pub fn dependents(&self, uid: &Uid) -> Vec<ObjRef> {
         self.graph.dependents(uid)
+    }
+
+    /// As [`Store::dependents`], borrowed: for controllers that walk many dependents per sync.
+    pub fn dependent_refs(&self, uid: &Uid) -> Vec<&ObjRef> {
+        self.graph.dependent_refs(uid)
     }
 
     pub fn owners_gone(&self, uid: &Uid) -> bool {
@@ -370,6 +387,7 @@ impl Store {
             }
             remove_from(&mut self.idx.pods_by_node, &p.spec.node_name, &key);
             self.idx.unscheduled.remove(&key);
+            self.idx.orphan_pods.remove(&key);
             if !p.status.pod_ip.is_empty() && self.idx.pods_by_ip.get(&p.status.pod_ip) == Some(&key) {
                 self.idx.pods_by_ip.remove(&p.status.pod_ip);
             }
@@ -394,6 +412,9 @@ impl Store {
             }
             if !p.status.pod_ip.is_empty() {
                 self.idx.pods_by_ip.insert(p.status.pod_ip.clone(), key.clone());
+            }
+            if m.controller().is_none() {
+                self.idx.orphan_pods.insert(key.clone());
             }
             if p.spec.node_name.is_empty() {
                 self.idx.unscheduled.insert(key);

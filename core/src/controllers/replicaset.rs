@@ -86,8 +86,8 @@ fn claim_pods<'a>(ctx: &Ctx<'a>, rs: &ReplicaSet, ops: &mut Vec<Op>) -> Vec<&'a 
     }
     let orphans: Vec<ObjectKey> = ctx
         .store
-        .pods_matching(&rs.metadata.namespace, &selector)
-        .into_iter()
+        .orphan_pods(&rs.metadata.namespace)
+        .filter(|p| selector.matches(&p.metadata.labels))
         .filter(|p| p.metadata.controller().is_none() && !p.metadata.is_terminating() && p.is_active())
         .map(|p| p.key())
         .collect();
@@ -113,7 +113,7 @@ fn owner_ref(rs: &ReplicaSet) -> OwnerReference {
 
 fn owned_pods<'a>(ctx: &Ctx<'a>, rs: &ReplicaSet) -> Vec<&'a Pod> {
     ctx.store
-        .dependents(&rs.metadata.uid)
+        .dependent_refs(&rs.metadata.uid)
         .into_iter()
         .filter(|r| r.kind == Kind::Pod)
         .filter_map(|r| ctx.store.get::<Pod>(&r.key))
