@@ -53,6 +53,11 @@ test('a file on a PersistentVolume outlives its pod; one in the writable layer d
   await typeLine(page, 'sim advance 60s');
   assert.equal(await page.getAttribute('[data-testid=pod][data-name=web-0]', 'data-status'), 'Running');
   assert.equal(await chipFiles(page, 'web-0', 'persistentVolumeClaim'), '1');
+  // Read it back from the new pod: `cat` at the claim's mount path.
+  await page.click('[data-testid=pod][data-name=web-0]');
+  await page.click('[data-testid=storage-item][data-kind=persistentVolumeClaim] [data-testid=read-file]');
+  const read = await page.locator('[data-testid=console-line]').last().innerText();
+  assert.match(read, /kubectl exec web-0 -c nginx -- cat \/usr\/share\/nginx\/html\/notes\.txt\s+web-0 was here/);
   await page.click('[data-testid=volume][data-claim="default/www-web-0"]');
   const inspector = await page.innerText('[data-testid=volume-inspector]');
   assert.match(inspector, /\/notes\.txt/);

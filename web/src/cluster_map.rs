@@ -581,10 +581,26 @@ fn storage_list(sim: Sim, p: &PodView) -> impl IntoView + use<> {
                     </button>
                 }
             });
+            // Reading a file is `cat` in the first container that mounts this storage.
+            let mounted = s.mounts.first().and_then(|m| m.split_once(':')).map(|(c, at)| {
+                (c.to_string(), at.trim_end_matches(" (ro)").trim_end_matches('/').to_string())
+            });
             let files = s
                 .files
                 .iter()
-                .map(|f| view! { <li><code>{f.path.clone()}</code>" "<span class="preview">{f.preview.clone()}</span></li> })
+                .map(|f| {
+                    let read = mounted.clone().filter(|_| running).map(|(container, at)| {
+                        let ns = if p.namespace == "default" { String::new() } else { format!(" -n {}", p.namespace) };
+                        let line = format!("kubectl exec {}{ns} -c {container} -- cat {at}{}", p.name, f.path);
+                        let shown = line.clone();
+                        view! {
+                            <button class="small" data-testid="read-file" title=shown on:click=move |_| sim.run(&line)>
+                                "Read"
+                            </button>
+                        }
+                    });
+                    view! { <li><code>{f.path.clone()}</code>" "<span class="preview">{f.preview.clone()}</span>" "{read}</li> }
+                })
                 .collect_view();
             view! {
                 <li class="storage-item" data-testid="storage-item" data-kind=s.kind.clone()>
