@@ -114,6 +114,12 @@ impl Selector {
 
     /// The `key=value` pairs every match must carry: what an index can look up to narrow the
     /// candidates before matching the rest.
+    /// How many requirements the selector has (`required_pairs` covers them all when it yields
+    /// as many: an index lookup on each pair is then the whole match).
+    pub fn len(&self) -> usize {
+        self.reqs.len()
+    }
+
     pub fn required_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.reqs.iter().filter_map(|r| match r.op {
             Op::Equals | Op::DoubleEquals | Op::In if r.values.len() == 1 => {

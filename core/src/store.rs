@@ -67,8 +67,8 @@ struct Indexes {
     /// Pods no controller owns: what a ReplicaSet may adopt. Kept so that a ReplicaSet's sync
     /// looks at the few orphans, not at every pod its selector matches.
     orphan_pods: BTreeSet<ObjectKey>,
-    /// (namespace, label key, label value) → pod names.
-    pods_by_label: BTreeMap<(String, String, String), BTreeSet<String>>,
+    /// (namespace, label key, label value) → pods.
+    pods_by_label: BTreeMap<(String, String, String), BTreeSet<ObjectKey>>,
     /// (namespace, selector key, selector value) → names of services whose selector has that pair.
     services_by_selector: BTreeMap<(String, String, String), BTreeSet<String>>,
     /// service key → names of its EndpointSlices (by the `kubernetes.io/service-name` label).
@@ -260,8 +260,10 @@ impl Store {
     /// Pods in `namespace` that `selector` matches. The label index narrows the candidates to the
     /// pods carrying the selector's rarest required pair; only those are matched in full.
     pub fn pods_matching<'a>(&'a self, namespace: &'a str, selector: &'a Selector) -> Vec<&'a Pod> {
-        let mut narrowest: Option<&BTreeSet<String>> = None;
+        let mut narrowest: Option<&BTreeSet<ObjectKey>> = None;
+        let mut pairs = 0;
         for (k, v) in selector.required_pairs() {
+            pairs += 1;
             let set = self.idx.pods_by_label.get(&(namespace.to_string(), k.to_string(), v.to_string()));
             match set {
                 None => return Vec::new(),
@@ -270,11 +272,11 @@ impl Store {
             }
         }
         match narrowest {
-            Some(names) => names
-                .iter()
-                .filter_map(|n| self.pods.get(&ObjectKey::new(namespace, n.as_str())))
-                .filter(|p| selector.matches(&p.metadata.labels))
-                .collect(),
+            // A selector of one pair is the index entry itself: nothing left to check.
+            Some(keys) if pairs == 1 && selector.len() == 1 => keys.iter().filter_map(|k| self.pods.get(k)).collect(),
+            Some(keys) => {
+                keys.iter().filter_map(|k| self.pods.get(k)).filter(|p| selector.matches(&p.metadata.labels)).collect()
+            }
             None => self.list::<Pod>(Some(namespace)).filter(|p| selector.matches(&p.metadata.labels)).collect(),
         }
     }
@@ -383,7 +385,7 @@ impl Store {
             let m = &p.metadata;
             let key = ObjectKey::of(m);
             for (k, v) in &m.labels {
-                remove_from(&mut self.idx.pods_by_label, &(m.namespace.clone(), k.clone(), v.clone()), &m.name);
+                remove_from(&mut self.idx.pods_by_label, &(m.namespace.clone(), k.clone(), v.clone()), &key);
             }
             remove_from(&mut self.idx.pods_by_node, &p.spec.node_name, &key);
             self.idx.unscheduled.remove(&key);
@@ -408,7 +410,7 @@ impl Store {
                     .pods_by_label
                     .entry((m.namespace.clone(), k.clone(), v.clone()))
                     .or_default()
-                    .insert(m.name.clone());
+                    .insert(key.clone());
             }
             if !p.status.pod_ip.is_empty() {
                 self.idx.pods_by_ip.insert(p.status.pod_ip.clone(), key.clone());
