@@ -43,6 +43,12 @@ struct Cli {
 enum Command {
     /// Run console lines from FILE (or stdin, with `-` or no FILE) against a fresh cluster; exit 1
     /// if any line failed.
+    /// Rehearse a lesson: run each step's solution against the scenario's cluster and check that
+    /// every step completes; exit 1 (saying which step and check) otherwise.
+    Lesson {
+        /// A scenario file (YAML).
+        file: String,
+    },
     Run {
         /// A script of console lines; `-` or nothing reads stdin.
         file: Option<String>,
@@ -150,6 +156,35 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("podscape bench: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Lesson { file } => {
+            let text = match std::fs::read_to_string(&file) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("podscape lesson: {file}: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let scenario = match podscape_core::lesson::Scenario::parse(&text) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("podscape lesson: {file}:{}: {}", e.line, e.message);
+                    return ExitCode::from(1);
+                }
+            };
+            println!("{}", scenario.title);
+            match podscape_core::lesson::rehearse(&scenario) {
+                Ok(report) => {
+                    for line in report {
+                        println!("{line}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("podscape lesson: {file}: {e}");
                     ExitCode::from(1)
                 }
             }

@@ -143,3 +143,27 @@ fn bench_prints_one_json_line() {
     }
     assert_eq!(v["ready_pods"], 30);
 }
+
+/// `podscape lesson FILE`: an author's check that every step of a lesson completes with its
+/// solution; exit 1 with the file, line and what is wrong, or with the step that never completes.
+#[test]
+fn lesson_rehearses_a_scenario_and_fails_where_it_breaks() {
+    let good = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../lessons/stable-address.yaml");
+    let o = podscape().arg("lesson").arg(&good).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(stdout(&o), "Services give Pods a stable address\nstep 1: done (1 checks)\nstep 2: done (3 checks)\n");
+
+    let dir = workdir("lesson");
+    let bad = dir.join("bad.yaml");
+    std::fs::write(&bad, "title: t\nsteps:\n  - text: x\n    checks:\n      - the cluster is nice\n").unwrap();
+    let o = podscape().arg("lesson").arg(&bad).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.yaml:5: steps[0].checks[0]: unknown check \"the cluster is nice\""), "{err}");
+
+    let stuck = dir.join("stuck.yaml");
+    std::fs::write(&stuck, "title: t\nsteps:\n  - text: x\n    checks:\n      - pod count app=backend is 5\n    solution:\n      - kubectl scale deployment backend --replicas=4\n").unwrap();
+    let o = podscape().arg("lesson").arg(&stuck).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("step 1: check 1 never held"));
+}

@@ -17,6 +17,7 @@ pub mod fs;
 mod informers;
 pub mod ipam;
 pub mod labels;
+pub mod lesson;
 mod logs;
 pub mod machines;
 pub mod manifest;
@@ -45,7 +46,7 @@ use store::Store;
 use time::Timers;
 
 /// How to start a cluster.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     pub seed: u64,
     /// Only the nodes and the system services, without the course's example workloads.

@@ -1,0 +1,122 @@
+//! Lessons: scenario files parse, their solutions complete every step, checks latch in order,
+//! and a step is never passed by doing nothing.
+
+use podscape_core::lesson::{Check, Progress, Scenario, rehearse};
+use podscape_core::{Cluster, NoFiles, SimDuration};
+
+fn lessons() -> Vec<(String, String)> {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../lessons");
+    let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| (e.file_name().to_string_lossy().to_string(), std::fs::read_to_string(e.path()).unwrap()))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn every_built_in_lesson_completes_with_its_solutions() {
+    let all = lessons();
+    assert!(!all.is_empty());
+    for (name, text) in all {
+        let s = Scenario::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let report = rehearse(&s).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(report.len(), s.steps.len(), "{name}");
+    }
+}
+
+#[test]
+fn a_step_is_not_passed_by_waiting() {
+    let text = lessons().into_iter().find(|(n, _)| n == "stable-address.yaml").unwrap().1;
+    let s = Scenario::parse(&text).unwrap();
+    let mut c = s.start().unwrap();
+    let mut p = Progress::default();
+    assert!(p.evaluate(&s, &c).checks_passed.is_empty(), "no Service yet");
+    c.run("kubectl expose deployment backend --port=80 --target-port=8080", &NoFiles);
+    let first = p.evaluate(&s, &c);
+    assert_eq!(first.steps_completed, vec![0]);
+    // Step 2 starts with a deletion: ten quiet minutes pass nothing, although the Service has
+    // three ready endpoints all along (its second check would hold on its own).
+    for _ in 0..60 {
+        c.advance(SimDuration::seconds(10));
+        p.evaluate(&s, &c);
+    }
+    assert_eq!((p.step, p.passed), (1, 0));
+    c.run("kubectl delete pod -l app=backend --wait=false", &NoFiles);
+    let after = p.evaluate(&s, &c);
+    assert_eq!(after.checks_passed, vec![(1, 0)], "the deletion latches; the endpoints are not ready yet");
+    c.advance(SimDuration::seconds(30));
+    let done = p.evaluate(&s, &c);
+    assert_eq!(done.checks_passed, vec![(1, 1), (1, 2)]);
+    assert!(p.finished(&s));
+}
+
+#[test]
+fn file_and_traffic_checks_read_the_cluster() {
+    let mut c = Cluster::new(podscape_core::Config::default());
+    let pod = c
+        .store()
+        .list::<podscape_core::api::Pod>(Some("default"))
+        .find(|p| p.metadata.name.starts_with("frontend"))
+        .unwrap()
+        .metadata
+        .name
+        .clone();
+    let s = Scenario::parse(&format!(
+        "title: t\nsteps:\n  - text: write\n    checks:\n      - file /tmp/x in pod {pod} contains \"hello\"\n"
+    ))
+    .unwrap();
+    let mut p = Progress::default();
+    assert!(p.evaluate(&s, &c).checks_passed.is_empty());
+    c.run(&format!("kubectl exec {pod} -- sh -c 'echo hello > /tmp/x'"), &NoFiles);
+    assert_eq!(p.evaluate(&s, &c).steps_completed, vec![0]);
+
+    // The last request from frontend: answered by a backend on whichever node kube-proxy chose.
+    c.run(&format!("kubectl exec {pod} -- curl -s http://backend"), &NoFiles);
+    let answered_by = c.run(&format!("kubectl exec {pod} -- curl -s http://backend"), &NoFiles).stdout;
+    let node = c
+        .store()
+        .list::<podscape_core::api::Pod>(Some("default"))
+        .find(|p| answered_by.contains(&p.metadata.name))
+        .map(|p| p.spec.node_name.clone())
+        .unwrap();
+    let other = if node == "node-1" { "node-2" } else { "node-1" };
+    for (n, expected) in [(node.as_str(), true), (other, false)] {
+        let s = Scenario::parse(&format!(
+            "title: t\nsteps:\n  - text: t\n    checks:\n      - last request from frontend was answered by a pod on {n}\n"
+        ))
+        .unwrap();
+        let mut p = Progress::default();
+        p.evaluate(&s, &c);
+        assert_eq!(p.finished(&s), expected, "{n}: {answered_by}");
+    }
+}
+
+#[test]
+fn broken_scenarios_are_refused_with_where_and_what() {
+    let e =
+        Scenario::parse("title: t\ncluster:\n  nodes: 99\nsteps:\n  - text: x\n    checks: [pod count app=x is 1]\n")
+            .unwrap_err();
+    assert_eq!(e.line, 3);
+    assert!(e.message.starts_with("cluster.nodes: invalid value 99"), "{}", e.message);
+    let e = Scenario::parse("title: t\nstpes: []\n").unwrap_err();
+    assert_eq!((e.line, e.message.as_str()), (2, "unknown field \"stpes\""));
+    let s = Scenario::parse(
+        "title: t\nsetup:\n  - kubectl get pod nope\nsteps:\n  - text: x\n    checks: [pod count app=x is 0]\n",
+    )
+    .unwrap();
+    let e = s.start().unwrap_err();
+    assert!(
+        e.message.contains("setup line `kubectl get pod nope` failed: Error from server (NotFound)"),
+        "{}",
+        e.message
+    );
+    assert_eq!(
+        Check::parse("pod count app=backend is 3"),
+        Ok(Check::PodCount { selector: "app=backend".into(), count: 3 })
+    );
+    // A selector in a phrase is one word (`app=backend,tier!=db`); spaces make another phrase.
+    assert!(Check::parse("pod count app in (a) is 3").unwrap_err().starts_with("unknown check"));
+    assert!(Check::parse("pod count app=a=b is 3").unwrap_err().starts_with("selector app=a=b"));
+}
