@@ -14,6 +14,14 @@ use crate::api::{Pod, Uid};
 use crate::labels::Selector;
 use crate::{Cluster, Config, NoFiles};
 
+/// The lessons that come with Podscape, by name (`?scenario=NAME` on the page).
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("stable-address", include_str!("../../lessons/stable-address.yaml")),
+    ("service-types", include_str!("../../lessons/service-types.yaml")),
+    ("what-survives", include_str!("../../lessons/what-survives.yaml")),
+    ("node-fails", include_str!("../../lessons/node-fails.yaml")),
+];
+
 /// A scenario, as its file describes it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
@@ -193,6 +201,19 @@ impl Scenario {
 }
 
 impl Check {
+    /// The check as a learner reads it.
+    pub fn describe(&self) -> String {
+        match self {
+            Check::ReadyEndpoints { service, count } => format!("service {service} has {count} ready endpoints"),
+            Check::ExternalIp { service } => format!("service {service} has an external IP"),
+            Check::PodCount { selector, count } => format!("{count} pods match {selector}"),
+            Check::FileContains { path, pod, text } => format!("{path} in pod {pod} contains \"{text}\""),
+            Check::LastAnsweredOn { from, node } => format!("the last request from {from} was answered on {node}"),
+            Check::PodDeleted { selector } => format!("a pod of {selector} was deleted"),
+            Check::Line { line, expect } => format!("`{line}` prints {expect:?}"),
+        }
+    }
+
     /// Reads a check written as a phrase.
     pub fn parse(phrase: &str) -> Result<Check, String> {
         let words: Vec<&str> = phrase.split_whitespace().collect();
@@ -242,6 +263,12 @@ pub struct Advance {
 }
 
 impl Progress {
+    /// Back to the start of the current step: no check latched, nothing remembered.
+    pub fn restart_step(&mut self) {
+        self.passed = 0;
+        self.watched = None;
+    }
+
     pub fn finished(&self, s: &Scenario) -> bool {
         self.step >= s.steps.len()
     }

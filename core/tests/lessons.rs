@@ -120,3 +120,18 @@ fn broken_scenarios_are_refused_with_where_and_what() {
     assert!(Check::parse("pod count app in (a) is 3").unwrap_err().starts_with("unknown check"));
     assert!(Check::parse("pod count app=a=b is 3").unwrap_err().starts_with("selector app=a=b"));
 }
+
+/// The page offers every lesson in `lessons/` by name: none is left out of `BUILT_IN`.
+#[test]
+fn every_lesson_file_is_built_in() {
+    let built_in: Vec<String> = podscape_core::lesson::BUILT_IN.iter().map(|(n, _)| format!("{n}.yaml")).collect();
+    let mut files: Vec<String> = lessons().into_iter().map(|(n, _)| n).collect();
+    let mut expected = built_in.clone();
+    files.sort();
+    expected.sort();
+    assert_eq!(files, expected);
+    for (name, text) in podscape_core::lesson::BUILT_IN {
+        let file = lessons().into_iter().find(|(n, _)| *n == format!("{name}.yaml")).unwrap().1;
+        assert_eq!(*text, file, "{name}");
+    }
+}

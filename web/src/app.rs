@@ -7,6 +7,7 @@ use podscape_core::{Config, SimDuration};
 use crate::cluster_map::{ClusterMap, PodInspector, VolumeInspector};
 use crate::console_panel::ConsolePanel;
 use crate::inspectors::{NodeInspector, ServiceInspector};
+use crate::lesson_panel::LessonPanel;
 use crate::state::Sim;
 use crate::toolbar::Toolbar;
 use crate::workloads::{EventLog, Workloads};
@@ -18,6 +19,13 @@ const TICK_MS: u32 = 100;
 pub fn App() -> impl IntoView {
     let sim = Sim::new(Config::default());
     provide_context(sim);
+    // `?scenario=NAME` opens a built-in lesson beside the cluster.
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    if let Some(name) =
+        search.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("scenario=")).filter(|n| !n.is_empty())
+    {
+        sim.start_lesson(name);
+    }
 
     // The clock is the one effect that touches the outside world: a browser interval that exists
     // while the simulation plays.
@@ -47,6 +55,7 @@ pub fn App() -> impl IntoView {
                 // The inspectors share the side column with the console, so opening one never
                 // moves or covers anything on the map.
                 <div class="side">
+                    <LessonPanel/>
                     <PodInspector/>
                     <VolumeInspector/>
                     <NodeInspector/>

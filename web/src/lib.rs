@@ -6,6 +6,8 @@ mod app;
 mod cluster_map;
 mod console_panel;
 mod inspectors;
+mod lesson_panel;
+mod markdown;
 mod state;
 mod toolbar;
 mod workloads;

@@ -17,6 +17,29 @@ pub struct Exchange {
     pub ok: bool,
 }
 
+/// The lesson being followed, as the lesson panel shows it.
+#[derive(Clone, PartialEq, Debug)]
+pub struct LessonView {
+    pub title: String,
+    pub step: usize,
+    pub steps: usize,
+    pub text: String,
+    pub hint: Option<String>,
+    /// Each check of the current step, and whether it has latched.
+    pub checks: Vec<(String, bool)>,
+    pub has_solution: bool,
+    pub finished: bool,
+}
+
+/// A lesson in progress: the scenario, the learner's progress, and the cluster as the current
+/// step found it (what "Reset step" goes back to).
+#[derive(Clone)]
+struct Lesson {
+    scenario: podscape_core::lesson::Scenario,
+    progress: podscape_core::lesson::Progress,
+    step_start: Cluster,
+}
+
 /// Everything the components share. Cheap to copy: every field is an arena handle.
 #[derive(Clone, Copy)]
 pub struct Sim {
@@ -34,6 +57,10 @@ pub struct Sim {
     /// The selected Service's name (namespace/name).
     pub selected_service: RwSignal<Option<String>>,
     config: StoredValue<Config>,
+    lesson_state: StoredValue<Option<Lesson>>,
+    /// The lesson panel's view (None: no lesson), and why a lesson could not start.
+    pub lesson: RwSignal<Option<LessonView>>,
+    pub lesson_error: RwSignal<Option<String>>,
     /// Manifests pasted or uploaded, by name: what `kubectl apply -f NAME` reads on the page.
     files: StoredValue<BTreeMap<String, String>>,
     next_id: StoredValue<u64>,
@@ -61,6 +88,9 @@ impl Sim {
             selected_node: RwSignal::new(None),
             selected_service: RwSignal::new(None),
             config: StoredValue::new(config),
+            lesson_state: StoredValue::new(None),
+            lesson: RwSignal::new(None),
+            lesson_error: RwSignal::new(None),
             files: StoredValue::new(BTreeMap::new()),
             next_id: StoredValue::new(0),
         }
@@ -123,8 +153,123 @@ impl Sim {
         self.selected_service.set(None);
     }
 
+    /// Starts a built-in lesson by name: its cluster, its setup, its first step.
+    pub fn start_lesson(&self, name: &str) {
+        let Some((_, text)) = podscape_core::lesson::BUILT_IN.iter().find(|(n, _)| *n == name) else {
+            let names: Vec<&str> = podscape_core::lesson::BUILT_IN.iter().map(|(n, _)| *n).collect();
+            self.lesson_error.set(Some(format!("There is no lesson \"{name}\". Lessons: {}.", names.join(", "))));
+            return;
+        };
+        let started = podscape_core::lesson::Scenario::parse(text)
+            .and_then(|s| s.start().map(|c| (s, c)))
+            .map_err(|e| e.to_string());
+        match started {
+            Err(e) => self.lesson_error.set(Some(format!("The lesson \"{name}\" cannot start: {e}"))),
+            Ok((scenario, cluster)) => {
+                self.lesson_error.set(None);
+                self.lesson_state.set_value(Some(Lesson {
+                    scenario,
+                    progress: Default::default(),
+                    step_start: cluster.clone(),
+                }));
+                self.replace_cluster(cluster);
+            }
+        }
+    }
+
+    /// Puts the cluster back as it was when the current step began.
+    pub fn reset_step(&self) {
+        let Some(cluster) = self.lesson_state.try_update_value(|l| {
+            l.as_mut().map(|l| {
+                l.progress.restart_step();
+                l.step_start.clone()
+            })
+        }) else {
+            return;
+        };
+        if let Some(c) = cluster {
+            self.replace_cluster(c);
+        }
+    }
+
+    /// Runs the current step's solution lines, each shown in the console.
+    pub fn run_solution(&self) {
+        let lines = self
+            .lesson_state
+            .with_value(|l| l.as_ref().and_then(|l| l.scenario.steps.get(l.progress.step).map(|s| s.solution.clone())))
+            .unwrap_or_default();
+        for line in lines {
+            self.run(&line);
+        }
+    }
+
+    fn replace_cluster(&self, cluster: Cluster) {
+        self.cluster.set_value(cluster);
+        self.layout.set_value(Layout::default());
+        self.console.set(Vec::new());
+        self.clear_selection();
+        self.refresh();
+    }
+
+    /// Latches what the cluster now satisfies and updates the lesson panel.
+    fn follow_lesson(&self) {
+        let Some(view) = self
+            .cluster
+            .try_with_value(|c| {
+                self.lesson_state.try_update_value(|l| {
+                    let l = l.as_mut()?;
+                    let before = l.progress.step;
+                    l.progress.evaluate(&l.scenario, c);
+                    if l.progress.step != before {
+                        l.step_start = c.clone();
+                    }
+                    let s = &l.scenario;
+                    let step = s.steps.get(l.progress.step);
+                    Some(LessonView {
+                        title: s.title.clone(),
+                        step: l.progress.step,
+                        steps: s.steps.len(),
+                        text: step.map(|st| st.text.clone()).unwrap_or_default(),
+                        hint: step.and_then(|st| st.hint.clone()),
+                        checks: step
+                            .map(|st| {
+                                st.checks
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(i, ch)| (ch.describe(), i < l.progress.passed))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        has_solution: step.is_some_and(|st| !st.solution.is_empty()),
+                        finished: l.progress.finished(s),
+                    })
+                })
+            })
+            .flatten()
+            .flatten()
+        else {
+            return;
+        };
+        if self.lesson.with_untracked(|v| v.as_ref() != Some(&view)) {
+            self.lesson.set(Some(view));
+        }
+    }
+
     /// Starts again from the cluster the page opened with: same seed, empty console.
     pub fn reset(&self) {
+        if self.lesson_state.with_value(Option::is_some) {
+            let restart =
+                self.lesson_state.with_value(|l| l.as_ref().map(|l| (l.scenario.clone(), l.scenario.start())));
+            if let Some((scenario, Ok(cluster))) = restart {
+                self.lesson_state.set_value(Some(Lesson {
+                    scenario,
+                    progress: Default::default(),
+                    step_start: cluster.clone(),
+                }));
+                self.replace_cluster(cluster);
+                return;
+            }
+        }
         let config = self.config.get_value();
         self.cluster.set_value(Cluster::new(config));
         self.layout.set_value(Layout::default());
@@ -151,6 +296,7 @@ impl Sim {
 
     /// Recomputes core's view; unchanged parts keep their DOM (the lists are keyed).
     pub fn refresh(&self) {
+        self.follow_lesson();
         let Some(view) = self.cluster.try_with_value(|c| self.layout.try_update_value(|l| c.view(l))).flatten() else {
             return;
         };
