@@ -23,7 +23,7 @@ pub fn LessonPanel() -> impl IntoView {
                         <li class:passed=passed data-testid="lesson-check" data-passed=passed.to_string()>
                             <span class="tick" aria-hidden="true">{if passed { "✓" } else { "○" }}</span>
                             " "
-                            {text.clone()}
+                            <span class="check-text">{markdown(text)}</span>
                             <span class="visually-hidden">{if passed { " (done)" } else { " (not yet)" }}</span>
                         </li>
                     }
