@@ -2,7 +2,26 @@
 // reaches them, the next step, "Show me", resets, and a clear message for an unknown lesson.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serveDist, launch, screenshot } from './harness.mjs';
+
+const lessonsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'lessons');
+
+/** Another origin serving the lessons: with CORS allowed when `cors` is set, without otherwise. */
+async function serveLessons(cors) {
+  const server = http.createServer((req, res) => {
+    const file = path.join(lessonsDir, path.basename(new URL(req.url, 'http://x').pathname));
+    const headers = { 'content-type': 'text/yaml' };
+    if (cors) headers['access-control-allow-origin'] = '*';
+    if (!fs.existsSync(file)) return res.writeHead(404, headers).end('not found');
+    res.writeHead(200, headers).end(fs.readFileSync(file));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) };
+}
 
 let server;
 let browser;
@@ -67,5 +86,44 @@ test('an unknown lesson is named in a clear message, and the cluster still loads
   const { page, errors } = await open('scenario=nope');
   assert.match(await page.innerText('[data-testid=lesson-error]'), /There is no lesson "nope"\. Lessons: stable-address, /);
   assert.equal(await page.locator('[data-testid=service][data-name=backend]').count(), 1);
+  assert.deepEqual(errors, []);
+});
+
+test('a lesson can come from another origin that allows it; otherwise the message says why', async () => {
+  const open_ = await serveLessons(true);
+  const closed = await serveLessons(false);
+  try {
+    let { page, errors } = await open(`scenario=${encodeURIComponent(open_.url + 'node-fails.yaml')}`);
+    await page.waitForSelector('[data-testid=lesson]');
+    assert.match(await page.innerText('[data-testid=lesson]'), /A node fails/);
+    assert.deepEqual(errors, []);
+    await page.close();
+
+    ({ page } = await open(`scenario=${encodeURIComponent(closed.url + 'node-fails.yaml')}`));
+    await page.waitForSelector('[data-testid=lesson-error]');
+    assert.match(await page.innerText('[data-testid=lesson-error]'), /could not be loaded: .*CORS: it must send Access-Control-Allow-Origin/);
+    await page.close();
+
+    ({ page } = await open(`scenario=${encodeURIComponent(open_.url + 'missing.yaml')}`));
+    await page.waitForSelector('[data-testid=lesson-error]');
+    assert.match(await page.innerText('[data-testid=lesson-error]'), /the server answered HTTP 404/);
+    await page.close();
+  } finally {
+    await open_.close();
+    await closed.close();
+  }
+});
+
+test('embed=1 fits a 480 x 360 course iframe with the lesson and the cluster', async () => {
+  const page = await browser.newPage({ viewport: { width: 480, height: 360 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}?scenario=stable-address&embed=1`);
+  await page.waitForSelector('[data-testid=lesson]');
+  assert.equal(await page.isVisible('.brand'), false, 'no page title inside a course frame');
+  assert.equal(await page.isVisible('[data-testid=play]'), true);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 480, `no sideways scrolling (${width} px)`);
+  await screenshot(page, 'embed-480');
   assert.deepEqual(errors, []);
 });

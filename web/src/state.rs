@@ -160,6 +160,11 @@ impl Sim {
             self.lesson_error.set(Some(format!("There is no lesson \"{name}\". Lessons: {}.", names.join(", "))));
             return;
         };
+        self.start_lesson_text(name, text);
+    }
+
+    /// Starts a lesson from a scenario file's text (a built-in one, or one fetched from a URL).
+    pub fn start_lesson_text(&self, name: &str, text: &str) {
         let started = podscape_core::lesson::Scenario::parse(text)
             .and_then(|s| s.start().map(|c| (s, c)))
             .map_err(|e| e.to_string());
