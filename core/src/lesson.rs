@@ -44,7 +44,7 @@ pub struct Step {
     pub solution: Vec<String>,
 }
 
-/// What a check asks of the cluster.
+/// What a check asks of the cluster. Names and selectors refer to the `default` namespace.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Check {
     /// `service NAME has N ready endpoints`

@@ -305,29 +305,33 @@ impl Layout {
 }
 
 impl Cluster {
+    /// One column of pods at `x` (a node, or the unscheduled lane under key ""), each in the slot
+    /// `layout` remembers for it; returns the pods top to bottom and the column's height.
+    fn column(&self, layout: &mut Layout, key: &str, pods: &[&Pod], x: f64) -> (Vec<PodView>, f64) {
+        let seats = layout.seat(key, pods);
+        let rows = seats.values().copied().max().map_or(0, |m| m + 1);
+        let h = NODE_HEADER + rows as f64 * (POD_HEIGHT + POD_GAP) + POD_GAP;
+        let mut views: Vec<PodView> = pods
+            .iter()
+            .map(|p| {
+                let slot = seats.get(&p.metadata.uid).copied().unwrap_or(0);
+                pod_view(self, p, x + 10.0, NODES_Y + NODE_HEADER + slot as f64 * (POD_HEIGHT + POD_GAP))
+            })
+            .collect();
+        views.sort_by(|a, b| a.y.total_cmp(&b.y));
+        (views, h)
+    }
+
     /// The plain-data view of the cluster, laid out with `layout`'s slot memory.
     pub fn view(&self, layout: &mut Layout) -> View {
         let store = self.store();
         let mut nodes = Vec::new();
-        let mut pod_pos: BTreeMap<String, (f64, f64)> = BTreeMap::new();
         let mut tallest: f64 = 0.0;
         for (i, n) in store.list::<Node>(None).enumerate() {
             let x = 10.0 + i as f64 * (NODE_WIDTH + NODE_GAP);
             let pods: Vec<&Pod> = store.pods_on_node(&n.metadata.name).collect();
-            let seats = layout.seat(&n.metadata.name, &pods);
-            let rows = seats.values().copied().max().map_or(0, |m| m + 1);
-            let h = NODE_HEADER + rows as f64 * (POD_HEIGHT + POD_GAP) + POD_GAP;
+            let (pod_views, h) = self.column(layout, &n.metadata.name, &pods, x);
             tallest = tallest.max(h);
-            let mut pod_views: Vec<PodView> = pods
-                .iter()
-                .map(|p| {
-                    let slot = seats.get(&p.metadata.uid).copied().unwrap_or(0);
-                    let (px, py) = (x + 10.0, NODES_Y + NODE_HEADER + slot as f64 * (POD_HEIGHT + POD_GAP));
-                    pod_pos.insert(p.metadata.uid.0.clone(), (px, py));
-                    pod_view(self, p, px, py)
-                })
-                .collect();
-            pod_views.sort_by(|a, b| a.y.total_cmp(&b.y));
             nodes.push(NodeView {
                 name: n.metadata.name.clone(),
                 status: n.display_status(),
@@ -362,22 +366,11 @@ impl Cluster {
         // Pods the scheduler has not placed get a lane after the nodes, seated the same way.
         let unscheduled = {
             let pods: Vec<&Pod> = store.unscheduled_pods().filter_map(|k| store.get::<Pod>(k)).collect();
-            let seats = layout.seat("", &pods);
+            let x = 10.0 + nodes.len() as f64 * (NODE_WIDTH + NODE_GAP);
+            // Seated even when empty, so the lane's slot memory forgets pods that were placed.
+            let (pod_views, h) = self.column(layout, "", &pods, x);
             (!pods.is_empty()).then(|| {
-                let x = 10.0 + nodes.len() as f64 * (NODE_WIDTH + NODE_GAP);
-                let rows = seats.values().copied().max().map_or(0, |m| m + 1);
-                let h = NODE_HEADER + rows as f64 * (POD_HEIGHT + POD_GAP) + POD_GAP;
                 tallest = tallest.max(h);
-                let mut pod_views: Vec<PodView> = pods
-                    .iter()
-                    .map(|p| {
-                        let slot = seats.get(&p.metadata.uid).copied().unwrap_or(0);
-                        let (px, py) = (x + 10.0, NODES_Y + NODE_HEADER + slot as f64 * (POD_HEIGHT + POD_GAP));
-                        pod_pos.insert(p.metadata.uid.0.clone(), (px, py));
-                        pod_view(self, p, px, py)
-                    })
-                    .collect();
-                pod_views.sort_by(|a, b| a.y.total_cmp(&b.y));
                 NodeView {
                     name: String::new(),
                     status: "Unscheduled".into(),
@@ -667,11 +660,9 @@ impl Cluster {
 
     /// Every Event about the object, oldest first, as `kubectl describe` ends with them.
     pub fn events_about(&self, kind: Kind, name: &str) -> Vec<EventView> {
-        let mut all = event_views_where(self, usize::MAX, &|e| {
+        event_views_where(self, usize::MAX, &|e| {
             e.involved_object.kind == kind.name() && e.involved_object.name == name
-        });
-        all.retain(|e| !e.reason.is_empty());
-        all
+        })
     }
 }
 
@@ -732,19 +723,18 @@ fn deployment_views(c: &Cluster) -> Vec<DeploymentView> {
 
 fn claim_views(c: &Cluster) -> (Vec<ClaimView>, Vec<StorageClassView>) {
     let store = c.store();
+    // One pass over the pods, not one per claim: (namespace, claim) → the pods that mount it.
+    let mut users: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+    for p in store.list::<Pod>(None) {
+        for claim in p.spec.volumes.iter().filter_map(|v| v.persistent_volume_claim.as_ref()) {
+            users.entry((&p.metadata.namespace, &claim.claim_name)).or_default().push(p.metadata.name.clone());
+        }
+    }
     let claims = store
         .list::<PersistentVolumeClaim>(None)
         .map(|pvc| {
-            let used_by = store
-                .list::<Pod>(Some(&pvc.metadata.namespace))
-                .filter(|p| {
-                    p.spec
-                        .volumes
-                        .iter()
-                        .any(|v| v.persistent_volume_claim.as_ref().is_some_and(|s| s.claim_name == pvc.metadata.name))
-                })
-                .map(|p| p.metadata.name.clone())
-                .collect();
+            let used_by =
+                users.get(&(pvc.metadata.namespace.as_str(), pvc.metadata.name.as_str())).cloned().unwrap_or_default();
             ClaimView {
                 name: pvc.metadata.name.clone(),
                 namespace: pvc.metadata.namespace.clone(),

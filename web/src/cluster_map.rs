@@ -216,12 +216,7 @@ fn node_box(sim: Sim, n: NodeView) -> impl IntoView {
                 role="button"
                 aria-label=format!("Node {}: {}{machine}", n.name, n.status)
                 on:click=move |_| select()
-                on:keydown=move |ev| {
-                    if ev.key() == "Enter" || ev.key() == " " {
-                        ev.prevent_default();
-                        select_key();
-                    }
-                }
+                on:keydown=activate_on_key(select_key)
             >
                 <rect class="node-header-hit" x=n.x y=n.y width=n.w height=crate::inspectors::NODE_HEADER_HIT/>
                 <text class="node-name" x=n.x + 12.0 y=n.y + 22.0>{n.name.clone()}</text>
@@ -274,12 +269,7 @@ fn service_box(sim: Sim, s: ServiceView) -> impl IntoView {
             tabindex="0"
             role="button"
             on:click=move |_| select()
-            on:keydown=move |ev| {
-                if ev.key() == "Enter" || ev.key() == " " {
-                    ev.prevent_default();
-                    select_key();
-                }
-            }
+            on:keydown=activate_on_key(select_key)
         >
             <rect x=s.x y=s.y width=s.w height=s.h rx="12"/>
             <text class="service-name" x=s.x + 12.0 y=s.y + 22.0>{format!("svc/{}", s.name)}</text>
@@ -296,6 +286,17 @@ fn service_box(sim: Sim, s: ServiceView) -> impl IntoView {
 }
 
 /// A stable hue per workload, so a deployment's pods share a colour wherever they run.
+/// Map elements that act as buttons (SVG groups with role="button"): Enter and Space activate
+/// them, as they do a `<button>`.
+fn activate_on_key(activate: impl Fn() + 'static) -> impl FnMut(web_sys::KeyboardEvent) + 'static {
+    move |ev| {
+        if ev.key() == "Enter" || ev.key() == " " {
+            ev.prevent_default();
+            activate();
+        }
+    }
+}
+
 pub(crate) fn hue(owner: &str) -> u32 {
     owner.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 360
 }
@@ -364,12 +365,7 @@ fn pod_card(sim: Sim, p: PodView, old_revision: bool) -> impl IntoView {
             role="button"
             aria-label=label
             on:click=move |_| select()
-            on:keydown=move |ev| {
-                if ev.key() == "Enter" || ev.key() == " " {
-                    ev.prevent_default();
-                    select_key();
-                }
-            }
+            on:keydown=activate_on_key(select_key)
         >
             <rect x=p.x y=p.y width=p.w height=p.h rx="8"/>
             <text class="pod-name" x=p.x + 10.0 y=p.y + 20.0>{p.name.clone()}</text>
@@ -462,12 +458,7 @@ fn volume_box(sim: Sim, v: VolumeView) -> impl IntoView {
             role="button"
             aria-label=label
             on:click=move |_| select()
-            on:keydown=move |ev| {
-                if ev.key() == "Enter" || ev.key() == " " {
-                    ev.prevent_default();
-                    select_key();
-                }
-            }
+            on:keydown=activate_on_key(select_key)
         >
             <rect x=v.x y=v.y width=v.w height=v.h rx="14"/>
             <text class="volume-name" x=v.x + 10.0 y=v.y + 18.0>{short}</text>

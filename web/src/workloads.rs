@@ -141,14 +141,6 @@ fn expose_dialog(sim: Sim, form: RwSignal<Option<Form>>, d: DeploymentView) -> i
         sim.run(&line.get_untracked());
         form.set(None);
     };
-    let field = |label: &'static str, testid: &'static str, value: RwSignal<String>, placeholder: &'static str| {
-        view! {
-            <label>
-                {label}
-                <input data-testid=testid type="text" placeholder=placeholder prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
-            </label>
-        }
-    };
     view! {
         <form class="card-form" data-testid="expose-form" aria-label="Expose as a Service" on:submit=submit>
             {field("Name", "expose-name", name, "")}
@@ -165,6 +157,21 @@ fn expose_dialog(sim: Sim, form: RwSignal<Option<Form>>, d: DeploymentView) -> i
             <code class="card-line">{move || line.get()}</code>
             <button type="submit" class="small primary" data-testid="expose-submit">"Expose"</button>
         </form>
+    }
+}
+
+/// A labelled text field of a card's form, bound to `value`.
+fn field(
+    label: &'static str,
+    testid: &'static str,
+    value: RwSignal<String>,
+    placeholder: &'static str,
+) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <input data-testid=testid type="text" placeholder=placeholder prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+        </label>
     }
 }
 
@@ -250,8 +257,8 @@ fn StorageCard() -> impl IntoView {
             </ul>
             <Show when=move || open.get()>
                 <form class="card-form" data-testid="claim-form" aria-label="New PersistentVolumeClaim" on:submit=submit>
-                    <label>"Name"<input data-testid="claim-name" type="text" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/></label>
-                    <label>"Size"<input data-testid="claim-size" type="text" prop:value=move || size.get() on:input=move |ev| size.set(event_target_value(&ev))/></label>
+                    {field("Name", "claim-name", name, "")}
+                    {field("Size", "claim-size", size, "1Gi")}
                     <label>
                         "Access mode"
                         <select data-testid="claim-mode" on:change=move |ev| mode.set(event_target_value(&ev))>

@@ -194,10 +194,7 @@ impl Cluster {
     /// Names of the objects of `kind` in `ns` (cluster-scoped kinds ignore it).
     fn names(&self, kind: Kind, ns: &str) -> Vec<String> {
         let scope = kind.namespaced().then_some(ns);
-        let mut names: Vec<String> =
-            self.store.list_objects(kind, scope).iter().map(|o| o.meta().name.clone()).collect();
-        names.retain(|n| !n.is_empty());
-        names
+        self.store.list_objects(kind, scope).iter().map(|o| o.meta().name.clone()).collect()
     }
 }
 

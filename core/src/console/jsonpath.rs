@@ -41,16 +41,7 @@ impl Template {
 
     /// Executes against a JSON value and returns the text kubectl would print (no trailing newline added).
     pub fn execute(&self, data: &Value) -> Result<String, String> {
-        let mut executor = Executor {
-            parts: &self.parts,
-            allow_missing_keys: self.allow_missing_keys,
-            begin_range: 0,
-            in_range: 0,
-            end_range: 0,
-            last_end: None,
-        };
-        let mut groups = Vec::new();
-        executor.find_results(current(Val::Json(data)), 0, &mut groups)?;
+        let groups = self.groups(data)?;
         let mut out = String::new();
         for group in &groups {
             for (index, value) in group.iter().enumerate() {
@@ -66,6 +57,16 @@ impl Template {
     /// Every value the template finds, each printed as Go's `%v` prints it, in result groups:
     /// what kubectl's custom-columns printer joins with commas.
     pub fn results(&self, data: &Value) -> Result<Vec<String>, String> {
+        let groups = self.groups(data)?;
+        let mut out = Vec::new();
+        for group in &groups {
+            out.extend(group.iter().map(|v| go_value_text(*v)));
+        }
+        Ok(out)
+    }
+
+    /// The values the template finds, in client-go's result groups.
+    fn groups<'a>(&'a self, data: &'a Value) -> Result<Vec<Vec<Val<'a>>>, String> {
         let mut executor = Executor {
             parts: &self.parts,
             allow_missing_keys: self.allow_missing_keys,
@@ -76,11 +77,7 @@ impl Template {
         };
         let mut groups = Vec::new();
         executor.find_results(current(Val::Json(data)), 0, &mut groups)?;
-        let mut out = Vec::new();
-        for group in &groups {
-            out.extend(group.iter().map(|v| go_value_text(*v)));
-        }
-        Ok(out)
+        Ok(groups)
     }
 }
 

@@ -69,6 +69,19 @@ fn namespace(c: &Cluster, args: &Args) -> String {
     args.get("namespace").map_or_else(|| c.console.namespace.clone(), str::to_string)
 }
 
+/// `-l`/`--selector`, parsed. A selector that does not parse is reported in kubectl's words and
+/// the caller stops (`Err`).
+pub(super) fn selector_flag(args: &Args, out: &mut Output) -> Result<Option<Selector>, ()> {
+    match args.get("selector").map(Selector::parse) {
+        None => Ok(None),
+        Some(Ok(s)) => Ok(Some(s)),
+        Some(Err(e)) => {
+            out.fail(format!("error: unable to parse requirement: {e}"));
+            Err(())
+        }
+    }
+}
+
 /// Resolves a resource type word, with kubectl's error for an unknown one.
 fn kind_of(word: &str, out: &mut Output) -> Option<Kind> {
     let k = Kind::parse(word);
@@ -147,11 +160,7 @@ fn get(c: &mut Cluster, words: &[String], out: &mut Output) {
     let Some(reqs) = requests(&args.positional, "get", out) else { return };
     let all_ns = args.flag("all-namespaces");
     let ns = namespace(c, &args);
-    let selector = match args.get("selector").map(Selector::parse) {
-        None => None,
-        Some(Ok(s)) => Some(s),
-        Some(Err(e)) => return out.fail(format!("error: unable to parse requirement: {e}")),
-    };
+    let Ok(selector) = selector_flag(&args, out) else { return };
     let format = args.get("output").unwrap_or("");
     let (fmt, template) = match format.split_once('=') {
         Some((f, t)) => (f, Some(t)),
@@ -639,11 +648,7 @@ fn delete(c: &mut Cluster, words: &[String], files: &dyn Files, out: &mut Output
     } else {
         Vec::new()
     };
-    let selector = match args.get("selector").map(Selector::parse) {
-        None => None,
-        Some(Ok(s)) => Some(s),
-        Some(Err(e)) => return out.fail(format!("error: unable to parse requirement: {e}")),
-    };
+    let Ok(selector) = selector_flag(&args, out) else { return };
     let mut targets: Vec<(Kind, ObjectKey)> = from_files;
     for (kind, name) in &reqs {
         let scope = if kind.namespaced() { ns.as_str() } else { "" };
@@ -708,11 +713,7 @@ fn top(c: &mut Cluster, words: &[String], out: &mut Output) {
     let mut pos = args.positional.iter().map(String::as_str);
     let what = pos.next().unwrap_or("");
     let name = pos.next();
-    let selector = match args.get("selector").map(Selector::parse) {
-        None => None,
-        Some(Ok(s)) => Some(s),
-        Some(Err(e)) => return out.fail(format!("error: unable to parse requirement: {e}")),
-    };
+    let Ok(selector) = selector_flag(&args, out) else { return };
     let sort = args.get("sort-by").unwrap_or("");
     if !["", "cpu", "memory"].contains(&sort) {
         return out.fail("error: --sort-by accepts only cpu or memory");
@@ -907,11 +908,7 @@ fn wait(c: &mut Cluster, words: &[String], out: &mut Output) {
         Some(Err(e)) => return out.fail(format!("error: {e}")),
     };
     let Some(reqs) = requests(&args.positional, "wait", out) else { return };
-    let selector = match args.get("selector").map(Selector::parse) {
-        None => None,
-        Some(Ok(s)) => Some(s),
-        Some(Err(e)) => return out.fail(format!("error: unable to parse requirement: {e}")),
-    };
+    let Ok(selector) = selector_flag(&args, out) else { return };
     let ns = namespace(c, &args);
     let mut targets: Vec<(Kind, ObjectKey, String)> = Vec::new();
     for (kind, name) in &reqs {
@@ -1750,11 +1747,7 @@ fn label(c: &mut Cluster, words: &[String], labels: bool, out: &mut Output) {
     }
     let Some(reqs) = requests(&targets, verb, out) else { return };
     let ns = namespace(c, &args);
-    let selector = match args.get("selector").map(Selector::parse) {
-        None => None,
-        Some(Ok(s)) => Some(s),
-        Some(Err(e)) => return out.fail(format!("error: unable to parse requirement: {e}")),
-    };
+    let Ok(selector) = selector_flag(&args, out) else { return };
     let mut objects = Vec::new();
     for (kind, name) in reqs {
         let scope = if kind.namespaced() { ns.as_str() } else { "" };
@@ -1814,11 +1807,7 @@ fn describe_objects(c: &mut Cluster, words: &[String], out: &mut Output) {
     let Some(reqs) = requests(&args.positional, "describe", out) else { return };
     let all_ns = args.flag("all-namespaces");
     let ns = namespace(c, &args);
-    let selector = match args.get("selector").map(Selector::parse) {
-        None => None,
-        Some(Ok(s)) => Some(s),
-        Some(Err(e)) => return out.fail(format!("error: unable to parse requirement: {e}")),
-    };
+    let Ok(selector) = selector_flag(&args, out) else { return };
     let mut reports = Vec::new();
     for (kind, name) in reqs {
         let scope = if kind.namespaced() { ns.as_str() } else { "" };
@@ -2433,7 +2422,6 @@ const EXEC_FLAGS: &[Flag] = &[
     boolean("quiet", Some('q')),
 ];
 
-/// `kubectl exec (POD | TYPE/NAME) [-c CONTAINER] -- COMMAND [ARGS...]`.
 const LOGS_FLAGS: &[Flag] = &[
     value("container", Some('c')),
     boolean("previous", Some('p')),
@@ -2524,6 +2512,7 @@ fn logs(c: &mut Cluster, words: &[String], out: &mut Output) {
     }
 }
 
+/// `kubectl exec (POD | TYPE/NAME) [-c CONTAINER] -- COMMAND [ARGS...]`.
 fn exec(c: &mut Cluster, words: &[String], out: &mut Output) {
     let Some(args) = parse("exec", words, EXEC_FLAGS, out) else { return };
     let ns = namespace(c, &args);

@@ -267,11 +267,7 @@ fn export(c: &Cluster, words: &[&str], out: &mut Output) {
             None => kinds.push(kind),
         }
     }
-    let selector = match args.get("selector").map(crate::labels::Selector::parse) {
-        None => None,
-        Some(Ok(s)) => Some(s),
-        Some(Err(e)) => return out.fail(format!("error: unable to parse requirement: {e}")),
-    };
+    let Ok(selector) = super::kubectl::selector_flag(&args, out) else { return };
     let ns = args.get("namespace");
     for (kind, n) in &names {
         let scope = if kind.namespaced() { ns.unwrap_or("default") } else { "" };
