@@ -115,7 +115,7 @@ impl Cluster {
         }
         let files = examples::WithExamples { inner: files };
         let rec = Recording { inner: &files, read: Default::default() };
-        let at = self.now.rfc3339();
+        let at = self.now.millis();
         let out = match words[0].as_str() {
             "kubectl" | "k" => kubectl::run(self, &words[1..], &rec),
             "sim" => sim::run(self, &words[1..]),

@@ -61,6 +61,9 @@ pub enum Check {
     PodDeleted { selector: String },
     /// A console line whose output (trimmed) must equal `expect`.
     Line { line: String, expect: String },
+    /// `an event REASON was recorded` or `an event REASON about KIND/NAME` (a trailing `*` matches
+    /// any name with that beginning): an Event recorded after the check became current.
+    EventRecorded { reason: String, object: Option<String> },
 }
 
 /// A scenario that cannot be used: where in its file, and what is wrong.
@@ -211,6 +214,8 @@ impl Check {
             Check::LastAnsweredOn { from, node } => format!("the last request from {from} was answered on {node}"),
             Check::PodDeleted { selector } => format!("a pod of {selector} was deleted"),
             Check::Line { line, expect } => format!("`{line}` prints {expect:?}"),
+            Check::EventRecorded { reason, object: None } => format!("an event {reason} was recorded"),
+            Check::EventRecorded { reason, object: Some(o) } => format!("an event {reason} about {o}"),
         }
     }
 
@@ -228,6 +233,17 @@ impl Check {
             }
             ["pod", "count", sel, "is", n] => Ok(Check::PodCount { selector: selector(sel)?, count: count(n)? }),
             ["a", "pod", "of", sel, "was", "deleted"] => Ok(Check::PodDeleted { selector: selector(sel)? }),
+            ["an", "event", reason, "was", "recorded"] => {
+                Ok(Check::EventRecorded { reason: reason.to_string(), object: None })
+            }
+            ["an", "event", reason, "about", object] => {
+                let (kind, name) =
+                    object.split_once('/').ok_or_else(|| format!("{object}: the object is KIND/NAME"))?;
+                if kind.is_empty() || name.is_empty() || name[..name.len() - 1].contains('*') {
+                    return Err(format!("{object}: the object is KIND/NAME, with at most a trailing *"));
+                }
+                Ok(Check::EventRecorded { reason: reason.to_string(), object: Some(object.to_ascii_lowercase()) })
+            }
             ["last", "request", "from", from, "was", "answered", "by", "a", "pod", "on", node] => {
                 Ok(Check::LastAnsweredOn { from: from.to_string(), node: node.to_string() })
             }
@@ -237,7 +253,7 @@ impl Check {
                 Ok(Check::FileContains { path: path.to_string(), pod: pod.to_string(), text: text.to_string() })
             }
             _ => Err(format!(
-                "unknown check \"{phrase}\" (service NAME has N ready endpoints | service NAME has an external IP | pod count SELECTOR is N | a pod of SELECTOR was deleted | file PATH in pod POD contains \"TEXT\" | last request from DEPLOYMENT was answered by a pod on NODE | {{line, expect}})"
+                "unknown check \"{phrase}\" (service NAME has N ready endpoints | service NAME has an external IP | pod count SELECTOR is N | a pod of SELECTOR was deleted | an event REASON was recorded | an event REASON about KIND/NAME | file PATH in pod POD contains \"TEXT\" | last request from DEPLOYMENT was answered by a pod on NODE | {{line, expect}})"
             )),
         }
     }
@@ -245,13 +261,17 @@ impl Check {
 
 /// A learner's way through a scenario: the current step, how many of its checks have latched,
 /// and what the event checks remember.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Progress {
     pub step: usize,
     /// Checks of the current step that have come true, in order.
     pub passed: usize,
     /// For the current event check: the pods that existed when it became current.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     watched: Option<BTreeSet<Uid>>,
+    /// For the current Event check: the Event log's newest entry when it became current.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    events_after: Option<u64>,
 }
 
 /// What an evaluation changed, for a front end to announce.
@@ -267,6 +287,7 @@ impl Progress {
     pub fn restart_step(&mut self) {
         self.passed = 0;
         self.watched = None;
+        self.events_after = None;
     }
 
     pub fn finished(&self, s: &Scenario) -> bool {
@@ -282,6 +303,7 @@ impl Progress {
                 self.step += 1;
                 self.passed = 0;
                 self.watched = None;
+                self.events_after = None;
                 continue;
             };
             if !self.holds(check, c) {
@@ -290,6 +312,7 @@ impl Progress {
             out.checks_passed.push((self.step, self.passed));
             self.passed += 1;
             self.watched = None;
+            self.events_after = None;
         }
         out
     }
@@ -333,6 +356,20 @@ impl Progress {
                     }
                     Some(before) => before.iter().any(|u| !live.contains(u)),
                 }
+            }
+            Check::EventRecorded { reason, object } => {
+                let Some(after) = self.events_after else {
+                    // The first look only remembers where the log was: the Event must come later.
+                    self.events_after = Some(c.last_event_seq());
+                    return false;
+                };
+                c.events_since(after).iter().any(|e| {
+                    &e.reason == reason
+                        && object.as_ref().is_none_or(|o| match o.strip_suffix('*') {
+                            Some(prefix) => e.object.starts_with(prefix),
+                            None => &e.object == o,
+                        })
+                })
             }
             Check::FileContains { path, pod, text } => {
                 let mut copy = c.clone();

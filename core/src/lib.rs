@@ -14,6 +14,7 @@ pub mod events;
 mod exec;
 pub mod export;
 pub mod fs;
+pub mod history;
 mod informers;
 pub mod ipam;
 pub mod labels;
@@ -46,7 +47,8 @@ use store::Store;
 use time::Timers;
 
 /// How to start a cluster.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Config {
     pub seed: u64,
     /// Only the nodes and the system services, without the course's example workloads.
@@ -92,7 +94,7 @@ pub struct Cluster {
     recorder: Recorder,
     console: console::Session,
     log: Vec<LogLine>,
-    seed: u64,
+    config: Config,
 }
 
 #[derive(Clone, Debug)]
@@ -110,7 +112,8 @@ struct Ipam {
 /// One line of the command log: what ran, when, and the files it read, so it replays anywhere.
 #[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LogLine {
-    pub at: String,
+    /// Simulated time when the line ran, in milliseconds since the Unix epoch.
+    pub at: i64,
     pub line: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub files: BTreeMap<String, String>,
@@ -146,7 +149,7 @@ impl Cluster {
             recorder: Recorder::default(),
             console: Default::default(),
             log: Vec::new(),
-            seed: config.seed,
+            config: config.clone(),
         };
         bootstrap::bootstrap(&mut c, config.empty, config.nodes);
         c
@@ -158,7 +161,12 @@ impl Cluster {
     }
 
     pub fn seed(&self) -> u64 {
-        self.seed
+        self.config.seed
+    }
+
+    /// How the cluster was started.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// Read access to every object.
@@ -210,6 +218,11 @@ impl Cluster {
     /// Events recorded after `seq`, for a front end following the log.
     pub fn events_since(&self, seq: u64) -> Vec<events::LogEntry> {
         self.recorder.since(seq).cloned().collect()
+    }
+
+    /// The sequence number of the newest Event log entry, to follow the log from here.
+    pub fn last_event_seq(&self) -> u64 {
+        self.recorder.last_seq()
     }
 
     /// The command log since the cluster was made.

@@ -52,6 +52,39 @@ fn a_step_is_not_passed_by_waiting() {
     assert!(p.finished(&s));
 }
 
+/// A check can name an Event: it holds only for an Event recorded after it became current, as
+/// the Event log (`kubectl get events`) shows them: REASON and OBJECT (`node/node-2`).
+#[test]
+fn an_event_check_wants_an_event_after_it_became_current() {
+    let text = "title: t\nsteps:\n  - text: crash it\n    checks:\n      - an event Killing about pod/backend-*\n      - an event NodeNotReady was recorded\n";
+    let s = Scenario::parse(text).unwrap();
+    let mut c = Cluster::new(podscape_core::Config::default());
+    // Killing Events from before the check was current do not count.
+    c.run("kubectl delete pod -l app=backend --wait=false", &NoFiles);
+    c.advance(SimDuration::seconds(40));
+    let mut p = Progress::default();
+    assert!(p.evaluate(&s, &c).checks_passed.is_empty());
+    c.advance(SimDuration::seconds(60));
+    assert!(p.evaluate(&s, &c).checks_passed.is_empty(), "waiting records no Killing");
+    c.run("kubectl delete pod -l app=frontend --wait=false", &NoFiles);
+    assert!(p.evaluate(&s, &c).checks_passed.is_empty(), "a frontend pod is not pod/backend-*");
+    let backend = c.run("kubectl get pods -l app=backend -o name", &NoFiles).stdout;
+    let one = backend.lines().next().unwrap().trim_start_matches("pod/").to_string();
+    c.run(&format!("kubectl delete pod {one} --wait=false"), &NoFiles);
+    assert_eq!(p.evaluate(&s, &c).checks_passed, vec![(0, 0)]);
+    c.run("sim fail node node-1", &NoFiles);
+    c.advance(SimDuration::seconds(60));
+    assert_eq!(p.evaluate(&s, &c).checks_passed, vec![(0, 1)]);
+
+    for (phrase, want) in [
+        ("an event Killing about backend", "backend: the object is KIND/NAME"),
+        ("an event Killing about pod/*b", "pod/*b: the object is KIND/NAME, with at most a trailing *"),
+    ] {
+        let e = podscape_core::lesson::Check::parse(phrase).unwrap_err();
+        assert!(e.starts_with(want), "{phrase}: {e}");
+    }
+}
+
 #[test]
 fn file_and_traffic_checks_read_the_cluster() {
     let mut c = Cluster::new(podscape_core::Config::default());

@@ -2,19 +2,15 @@
 // line it ran: scale, roll out an image, expose, make a pod unready, cordon, drain, fail and
 // recover a node, start and stop traffic, step and reset the clock; the inspector's Events and
 // YAML; the event log.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openPage, screenshot } from './harness.mjs';
+import { useDist, openPage, screenshot } from './harness.mjs';
 
 let server;
 let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
+useDist((s, b) => {
+  server = s;
+  browser = b;
 });
 
 const lastLine = (page) => page.locator('[data-testid=console-line]').last().innerText();

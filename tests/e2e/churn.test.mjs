@@ -2,19 +2,15 @@
 // scaled, a node failed and recovered, the clock playing fast in between. The page must raise no
 // error, and neither the wasm memory nor the DOM may keep growing once the cluster has warmed up
 // (Events, traces and the console are bounded).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, screenshot } from './harness.mjs';
+import { useDist, screenshot } from './harness.mjs';
 
 let server;
 let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
+useDist((s, b) => {
+  server = s;
+  browser = b;
 });
 
 test('the page survives ten simulated minutes of churn with traffic, without growing', async () => {

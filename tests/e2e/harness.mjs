@@ -4,6 +4,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -78,4 +79,43 @@ export async function openPage(browser, url, viewport = { width: 1400, height: 9
 export async function screenshot(page, name) {
   fs.mkdirSync(shotsDir, { recursive: true });
   await page.screenshot({ path: path.join(shotsDir, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Registers a test file's set-up and tear-down: the static server for dist/ and one browser,
+ * handed to `ready` before the first test.
+ */
+export function useDist(ready) {
+  let server;
+  let browser;
+  before(async () => {
+    server = await serveDist();
+    browser = await launch();
+    ready(server, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+}
+
+/**
+ * A page in a browser context of its own (its own storage), recording page errors, console
+ * errors (those matching `ignore` excepted) and dialogs, all of which a test expects none of.
+ */
+export async function openFresh(browser, url, { viewport = { width: 1400, height: 900 }, context, waitFor = '[data-testid=node]', ignore } = {}) {
+  const ctx = context ?? (await browser.newContext({ viewport, acceptDownloads: true }));
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !ignore?.test(m.text())) errors.push(m.text());
+  });
+  page.on('dialog', (d) => {
+    errors.push(`dialog: ${d.message()}`);
+    d.dismiss();
+  });
+  await page.goto(url);
+  if (waitFor) await page.waitForSelector(waitFor);
+  return { ctx, page, errors };
 }

@@ -1,12 +1,12 @@
 // A lesson beside the cluster (`?scenario=NAME`): the step's text, checks ticking as the cluster
 // reaches them, the next step, "Show me", resets, and a clear message for an unknown lesson.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serveDist, launch, screenshot } from './harness.mjs';
+import { useDist, screenshot } from './harness.mjs';
 
 const lessonsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'lessons');
 
@@ -25,13 +25,9 @@ async function serveLessons(cors) {
 
 let server;
 let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
+useDist((s, b) => {
+  server = s;
+  browser = b;
 });
 
 const open = async (query) => {

@@ -1,24 +1,20 @@
 // Manifests into the page: upload a file from the Kubernetes docs' examples and apply it; the
 // console shows the kubectl line and its answer, and the objects appear on the map.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serveDist, launch, openPage, screenshot } from './harness.mjs';
+import { useDist, openPage, screenshot } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const examples = path.join(here, '..', 'fixtures', 'k8s-examples');
 
 let server;
 let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
+useDist((s, b) => {
+  server = s;
+  browser = b;
 });
 
 test('an uploaded manifest applies and its objects are drawn', async () => {

@@ -1,18 +1,14 @@
 // The course's first lesson, end to end in Chromium: pods come and go with new IPs, the Service's
 // IP stays, and its endpoints follow the pods.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openPage, screenshot } from './harness.mjs';
+import { useDist, openPage, screenshot } from './harness.mjs';
 
 let server;
 let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
+useDist((s, b) => {
+  server = s;
+  browser = b;
 });
 
 const backendPods = (page) =>

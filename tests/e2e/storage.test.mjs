@@ -1,19 +1,15 @@
 // The course's second lesson, end to end in Chromium: data written in a container survives or
 // vanishes with the thing it lives on. A StatefulSet pod's file, on its PersistentVolume, is still
 // there after the pod is deleted; a file in the container's own layer is gone after a crash.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openPage, screenshot } from './harness.mjs';
+import { useDist, openPage, screenshot } from './harness.mjs';
 
 let server;
 let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
+useDist((s, b) => {
+  server = s;
+  browser = b;
 });
 
 async function typeLine(page, line) {

@@ -6,11 +6,14 @@ use podscape_core::{Config, SimDuration};
 
 use crate::cluster_map::{ClusterMap, PodInspector, VolumeInspector};
 use crate::console_panel::ConsolePanel;
+use crate::host_api::{self, HostApi, Incoming};
 use crate::inspectors::{NodeInspector, ServiceInspector};
 use crate::lesson_panel::LessonPanel;
+use crate::saved;
 use crate::state::Sim;
 use crate::toolbar::Toolbar;
 use crate::workloads::{EventLog, Workloads};
+use podscape_core::history::History;
 
 /// Real milliseconds between clock ticks; each tick moves simulated time by this times the speed.
 const TICK_MS: u32 = 100;
@@ -31,20 +34,18 @@ pub fn App() -> impl IntoView {
             .map(|v| js_sys::decode_uri_component(&v.replace('+', " ")).map_or(v.to_string(), String::from))
     };
     let embed = param("embed").is_some_and(|v| v == "1" || v == "true");
-    if let Some(scenario) = param("scenario") {
-        if scenario.contains('/') || scenario.ends_with(".yaml") || scenario.ends_with(".yml") {
-            leptos::task::spawn_local(async move {
-                match fetch_text(&scenario).await {
-                    Ok(text) => sim.start_lesson_text(&scenario, &text),
-                    Err(why) => {
-                        sim.lesson_error.set(Some(format!("The lesson at {scenario} could not be loaded: {why}")));
-                    }
-                }
-            });
-        } else {
-            sim.start_lesson(&scenario);
-        }
+    let scenario = param("scenario");
+    let own_origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    let api = param("origins").and_then(|o| HostApi::from_param(&o, &own_origin));
+    if let Some(api) = api.clone() {
+        sim.connect_host(api.clone());
+        host_api::listen(api, move |message| match message {
+            Incoming::Run { line } => sim.run(&line),
+            Incoming::Reset {} => sim.reset(),
+            Incoming::Load { scenario } => leptos::task::spawn_local(open_page(sim, Some(scenario), false)),
+        });
     }
+    leptos::task::spawn_local(open_page(sim, scenario, true));
 
     // The clock is the one effect that touches the outside world: a browser interval that exists
     // while the simulation plays.
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                 // The inspectors share the side column with the console, so opening one never
                 // moves or covers anything on the map.
                 <div class="side">
+                    <Notice/>
                     <LessonPanel/>
                     <PodInspector/>
                     <VolumeInspector/>
@@ -84,6 +86,122 @@ pub fn App() -> impl IntoView {
             </main>
         </div>
     }
+}
+
+/// Opens the page's cluster: the lesson, if one is named, then the learner's work on it (from the
+/// link, if `use_link` and the URL carries one, else from this browser's storage), and from then on
+/// keeps the work after every command.
+async fn open_page(sim: Sim, scenario: Option<String>, use_link: bool) {
+    let mut key = saved::storage_key(scenario.as_deref());
+    sim.stop_keeping();
+    if let Some(s) = &scenario
+        && !start_scenario(sim, s).await
+    {
+        return;
+    }
+    let link = if use_link { saved::link_payload() } else { None };
+    if let Some(payload) = link {
+        // A link wins over what this browser kept: it was shared on purpose.
+        let json = saved::read_link(&payload).await;
+        if !sim.alive() {
+            return;
+        }
+        let history = json.and_then(|json| History::from_json(&json).map_err(|e| e.to_string()));
+        let opened = match history {
+            Ok(h) => {
+                if let Some(lesson) = sim.lesson_needed(&h) {
+                    key = saved::storage_key(Some(&lesson));
+                    if !start_scenario(sim, &lesson).await {
+                        return;
+                    }
+                }
+                sim.open_history(&h).map(|()| h.lines.len())
+            }
+            Err(why) => Err(why),
+        };
+        match opened {
+            Ok(n) => sim.notice.set(Some(format!("Opened the cluster from the link ({n} commands replayed)."))),
+            Err(why) => {
+                saved::clear_link();
+                sim.notice
+                    .set(Some(format!("The link's cluster could not be opened: {why}. This is a fresh cluster.")));
+            }
+        }
+    } else if let Some(text) = saved::load(&key) {
+        let opened = History::from_json(&text)
+            .map_err(|e| e.to_string())
+            .and_then(|h| sim.open_history(&h).map(|()| h.lines.len()));
+        match opened {
+            Ok(n) if n > 0 => {
+                sim.notice.set(Some(format!("Welcome back: your cluster is as you left it ({n} commands replayed).")))
+            }
+            Ok(_) => {}
+            Err(why) => {
+                let aside = saved::set_aside_key(&key);
+                saved::store(&aside, &text);
+                saved::remove(&key);
+                sim.notice.set(Some(format!(
+                    "Your saved cluster could not be restored: {why}. It was set aside in this browser's storage as \"{aside}\"; this is a fresh cluster."
+                )));
+            }
+        }
+    }
+    sim.keep_under(key);
+    sim.announce_ready(scenario.as_deref());
+}
+
+/// Opens a file written by "Save file": its lesson (if another one is open), then its cluster.
+pub async fn open_file(sim: Sim, text: String) {
+    if !sim.alive() {
+        return;
+    }
+    let history = match History::from_json(&text) {
+        Ok(h) => h,
+        Err(why) => {
+            sim.notice.set(Some(format!("That file could not be opened: {why}. Nothing changed.")));
+            return;
+        }
+    };
+    if let Some(lesson) = sim.lesson_needed(&history) {
+        sim.stop_keeping();
+        if !start_scenario(sim, &lesson).await {
+            return;
+        }
+        sim.keep_under(saved::storage_key(Some(&lesson)));
+    }
+    match sim.open_history(&history) {
+        Ok(()) => {
+            sim.notice.set(Some(format!("Opened the saved cluster ({} commands replayed).", history.lines.len())));
+            sim.persist();
+        }
+        Err(why) => sim.notice.set(Some(format!("That file could not be opened: {why}. Nothing changed."))),
+    }
+}
+
+/// Starts a lesson by built-in name or URL; false (with the reason shown) when it cannot start.
+pub async fn start_scenario(sim: Sim, scenario: &str) -> bool {
+    if !sim.alive() {
+        return false;
+    }
+    let is_url = ["http://", "https://", "/", "./", "../"].iter().any(|p| scenario.starts_with(p))
+        || scenario.ends_with(".yaml")
+        || scenario.ends_with(".yml");
+    if is_url {
+        let fetched = fetch_text(scenario).await;
+        if !sim.alive() {
+            return false;
+        }
+        match fetched {
+            Ok(text) => sim.start_lesson_text(scenario, &text),
+            Err(why) => {
+                sim.lesson_error.set(Some(format!("The lesson at {scenario} could not be loaded: {why}")));
+                return false;
+            }
+        }
+    } else {
+        sim.start_lesson(scenario);
+    }
+    sim.lesson_error.with_untracked(Option::is_none)
 }
 
 /// GETs a scenario file. A server on another origin must allow this page to read it (CORS); when
@@ -102,4 +220,20 @@ async fn fetch_text(url: &str) -> Result<String, String> {
     let body = response.text().map_err(|_| "the body could not be read".to_string())?;
     let text = JsFuture::from(body).await.map_err(|_| "the body could not be read".to_string())?;
     text.as_string().ok_or_else(|| "the body is not text".to_string())
+}
+
+/// A message about the learner's saved work, until dismissed.
+#[component]
+fn Notice() -> impl IntoView {
+    let sim = expect_context::<Sim>();
+    move || {
+        sim.notice.get().map(|text| {
+            view! {
+                <aside class="notice" data-testid="notice" role="status">
+                    <p>{text}</p>
+                    <button class="small" data-testid="notice-dismiss" on:click=move |_| sim.notice.set(None)>"OK"</button>
+                </aside>
+            }
+        })
+    }
 }

@@ -173,7 +173,12 @@ pub fn ClusterMap() -> impl IntoView {
                                     data-seq=seq
                                     data-outcome=outcome
                                     r="5"
-                                    style=format!("--x1:{x1}px;--y1:{y1}px;--x2:{x2}px;--y2:{y2}px;--x3:{x3}px;--y3:{y3}px")
+                                    style:--x1=format!("{x1}px")
+                                    style:--y1=format!("{y1}px")
+                                    style:--x2=format!("{x2}px")
+                                    style:--y2=format!("{y2}px")
+                                    style:--x3=format!("{x3}px")
+                                    style:--y3=format!("{y3}px")
                                 />
                             }
                         }
@@ -351,7 +356,7 @@ fn pod_card(sim: Sim, p: PodView, old_revision: bool) -> impl IntoView {
         <g
             class=class
             class:selected=selected
-            style=format!("--hue: {}", hue(&p.owner))
+            style:--hue=hue(&p.owner).to_string()
             data-testid="pod"
             data-name=p.name.clone()
             data-ip=p.ip.clone()

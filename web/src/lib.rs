@@ -5,9 +5,11 @@
 mod app;
 mod cluster_map;
 mod console_panel;
+pub mod host_api;
 mod inspectors;
 mod lesson_panel;
 mod markdown;
+mod saved;
 mod state;
 mod toolbar;
 mod workloads;

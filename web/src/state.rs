@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use podscape_core::view::{Layout, View};
 use std::collections::BTreeMap;
 
+use podscape_core::history::{Clock, History, LessonPlace};
 use podscape_core::{Cluster, Config, SimDuration};
 
 /// One console exchange, as the console panel shows it.
@@ -35,9 +36,29 @@ pub struct LessonView {
 /// step found it (what "Reset step" goes back to).
 #[derive(Clone)]
 struct Lesson {
+    /// As the page was given it: a built-in lesson's name or a URL.
+    name: String,
+    text_hash: String,
     scenario: podscape_core::lesson::Scenario,
     progress: podscape_core::lesson::Progress,
     step_start: Cluster,
+    /// When the current step began: the command log's length, and the simulated time.
+    step_lines: usize,
+    step_at: i64,
+}
+
+impl Lesson {
+    fn new(name: &str, text_hash: String, scenario: podscape_core::lesson::Scenario, cluster: &Cluster) -> Lesson {
+        Lesson {
+            name: name.to_string(),
+            text_hash,
+            scenario,
+            progress: Default::default(),
+            step_start: cluster.clone(),
+            step_lines: cluster.log().len(),
+            step_at: cluster.now().millis(),
+        }
+    }
 }
 
 /// Everything the components share. Cheap to copy: every field is an arena handle.
@@ -64,7 +85,21 @@ pub struct Sim {
     /// Manifests pasted or uploaded, by name: what `kubectl apply -f NAME` reads on the page.
     files: StoredValue<BTreeMap<String, String>>,
     next_id: StoredValue<u64>,
+    /// Where the work is kept between visits; None until the saved work has been looked at, so
+    /// a fresh start never overwrites it.
+    save_key: StoredValue<Option<String>>,
+    /// Clock ticks since the last autosave.
+    ticks_unsaved: StoredValue<u32>,
+    /// A message about the learner's saved work (restored, or set aside and why).
+    pub notice: RwSignal<Option<String>>,
+    /// The host page's API, when the URL allows one (see `host_api`).
+    api: StoredValue<Option<crate::host_api::HostApi>>,
+    /// The last Event sequence number the host page was sent.
+    events_sent: StoredValue<u64>,
 }
+
+/// Clock ticks between autosaves while time runs (about three seconds at the page's tick).
+const AUTOSAVE_TICKS: u32 = 30;
 
 /// How many exchanges the console keeps on screen.
 const CONSOLE_KEEP: usize = 200;
@@ -93,6 +128,11 @@ impl Sim {
             lesson_error: RwSignal::new(None),
             files: StoredValue::new(BTreeMap::new()),
             next_id: StoredValue::new(0),
+            save_key: StoredValue::new(None),
+            ticks_unsaved: StoredValue::new(0),
+            notice: RwSignal::new(None),
+            api: StoredValue::new(None),
+            events_sent: StoredValue::new(0),
         }
     }
 
@@ -131,6 +171,12 @@ impl Sim {
             }
         });
         self.refresh();
+        self.persist();
+        self.api.with_value(|api| {
+            if let Some(api) = api {
+                api.output(line, &out);
+            }
+        });
     }
 
     /// Keeps a manifest under `name` for `kubectl apply -f NAME`, replacing one of that name.
@@ -172,11 +218,8 @@ impl Sim {
             Err(e) => self.lesson_error.set(Some(format!("The lesson \"{name}\" cannot start: {e}"))),
             Ok((scenario, cluster)) => {
                 self.lesson_error.set(None);
-                self.lesson_state.set_value(Some(Lesson {
-                    scenario,
-                    progress: Default::default(),
-                    step_start: cluster.clone(),
-                }));
+                let hash = podscape_core::history::text_hash(text);
+                self.lesson_state.set_value(Some(Lesson::new(name, hash, scenario, &cluster)));
                 self.replace_cluster(cluster);
             }
         }
@@ -194,6 +237,7 @@ impl Sim {
         };
         if let Some(c) = cluster {
             self.replace_cluster(c);
+            self.persist();
         }
     }
 
@@ -209,6 +253,8 @@ impl Sim {
     }
 
     fn replace_cluster(&self, cluster: Cluster) {
+        // Another cluster's Events are numbered afresh: the host hears them from its start.
+        self.events_sent.set_value(cluster.last_event_seq());
         self.cluster.set_value(cluster);
         self.layout.set_value(Layout::default());
         self.console.set(Vec::new());
@@ -224,10 +270,17 @@ impl Sim {
                 self.lesson_state.try_update_value(|l| {
                     let l = l.as_mut()?;
                     let before = l.progress.step;
-                    l.progress.evaluate(&l.scenario, c);
+                    let news = l.progress.evaluate(&l.scenario, c);
                     if l.progress.step != before {
                         l.step_start = c.clone();
+                        l.step_lines = c.log().len();
+                        l.step_at = c.now().millis();
                     }
+                    self.api.with_value(|api| {
+                        if let Some(api) = api {
+                            api.announce(&l.scenario, &news);
+                        }
+                    });
                     let s = &l.scenario;
                     let step = s.steps.get(l.progress.step);
                     Some(LessonView {
@@ -263,15 +316,13 @@ impl Sim {
     /// Starts again from the cluster the page opened with: same seed, empty console.
     pub fn reset(&self) {
         if self.lesson_state.with_value(Option::is_some) {
-            let restart =
-                self.lesson_state.with_value(|l| l.as_ref().map(|l| (l.scenario.clone(), l.scenario.start())));
-            if let Some((scenario, Ok(cluster))) = restart {
-                self.lesson_state.set_value(Some(Lesson {
-                    scenario,
-                    progress: Default::default(),
-                    step_start: cluster.clone(),
-                }));
+            let restart = self.lesson_state.with_value(|l| {
+                l.as_ref().map(|l| (l.name.clone(), l.text_hash.clone(), l.scenario.clone(), l.scenario.start()))
+            });
+            if let Some((name, hash, scenario, Ok(cluster))) = restart {
+                self.lesson_state.set_value(Some(Lesson::new(&name, hash, scenario, &cluster)));
                 self.replace_cluster(cluster);
+                self.persist();
                 return;
             }
         }
@@ -281,6 +332,7 @@ impl Sim {
         self.console.set(Vec::new());
         self.clear_selection();
         self.refresh();
+        self.persist();
     }
 
     /// The object's YAML, for an inspector.
@@ -297,6 +349,14 @@ impl Sim {
     pub fn advance(&self, d: SimDuration) {
         self.cluster.update_value(|c| c.advance(d));
         self.refresh();
+        // The clock's own progress is kept every few seconds; commands are kept at once.
+        let due = self.ticks_unsaved.try_update_value(|n| {
+            *n += 1;
+            *n >= AUTOSAVE_TICKS
+        });
+        if due == Some(true) {
+            self.persist();
+        }
     }
 
     /// Recomputes core's view; unchanged parts keep their DOM (the lists are keyed).
@@ -308,5 +368,121 @@ impl Sim {
         if self.view.with_untracked(|v| v != &view) {
             self.view.set(view);
         }
+        self.send_events();
+    }
+
+    /// The cluster's history with the lesson's place and the clock: what autosave, the link and
+    /// a saved file hold.
+    pub fn history(&self) -> History {
+        let clock = Clock { playing: self.playing.get_untracked(), speed: self.speed.get_untracked() };
+        let mut h = self.cluster.with_value(|c| History::of(c, clock));
+        h.lesson = self.lesson_state.with_value(|l| {
+            l.as_ref().map(|l| LessonPlace {
+                scenario: l.name.clone(),
+                text_hash: l.text_hash.clone(),
+                progress: l.progress.clone(),
+                step_lines: l.step_lines,
+                step_at: l.step_at,
+            })
+        });
+        h
+    }
+
+    /// The lesson a history belongs to, when it is not the one open now: what must be opened first.
+    pub fn lesson_needed(&self, h: &History) -> Option<String> {
+        let open = self.lesson_state.with_value(|l| l.as_ref().map(|l| l.name.clone()));
+        h.lesson.as_ref().map(|p| p.scenario.clone()).filter(|s| Some(s) != open.as_ref())
+    }
+
+    /// Replays a history into the page: the cluster, the lesson's place, the clock. A history for
+    /// another lesson (or another version of this one) is refused, and nothing changes.
+    pub fn open_history(&self, h: &History) -> Result<(), String> {
+        let open = self.lesson_state.with_value(|l| l.as_ref().map(|l| (l.name.clone(), l.text_hash.clone())));
+        match (&h.lesson, &open) {
+            (Some(place), Some((name, hash))) if &place.scenario == name && &place.text_hash != hash => {
+                return Err(format!("it was saved in an earlier version of the lesson \"{name}\""));
+            }
+            (Some(place), Some((name, _))) if &place.scenario != name => {
+                return Err(format!("it belongs to the lesson \"{}\", not \"{name}\"", place.scenario));
+            }
+            (Some(place), None) => return Err(format!("it belongs to the lesson \"{}\"", place.scenario)),
+            (None, Some((name, _))) => return Err(format!("it was saved outside the lesson \"{name}\"")),
+            _ => {}
+        }
+        let replayed = h.replay().map_err(|e| e.to_string())?;
+        if let (Some(place), Some(start)) = (&h.lesson, replayed.step_start) {
+            self.lesson_state.update_value(|l| {
+                if let Some(l) = l {
+                    l.progress = place.progress.clone();
+                    l.step_start = start;
+                    l.step_lines = place.step_lines;
+                    l.step_at = place.step_at;
+                }
+            });
+        }
+        self.replace_cluster(replayed.cluster);
+        self.playing.set(h.clock.playing);
+        self.speed.set(h.clock.speed);
+        Ok(())
+    }
+
+    /// Whether the page still holds this `Sim` (an awaited fetch may outlive it).
+    pub fn alive(&self) -> bool {
+        self.cluster.try_with_value(|_| ()).is_some()
+    }
+
+    /// Tells the host page the frame is ready for its messages.
+    pub fn announce_ready(&self, scenario: Option<&str>) {
+        self.api.with_value(|api| {
+            if let Some(api) = api {
+                api.ready(scenario);
+            }
+        });
+    }
+
+    /// Stops keeping the work, while another lesson opens.
+    pub fn stop_keeping(&self) {
+        self.save_key.set_value(None);
+    }
+
+    /// From now on, keeps the work under `key` after every command.
+    pub fn keep_under(&self, key: String) {
+        self.save_key.set_value(Some(key));
+        self.persist();
+    }
+
+    /// Saves the history to `localStorage` and into the URL's hash.
+    pub fn persist(&self) {
+        self.ticks_unsaved.set_value(0);
+        let Some(key) = self.save_key.get_value() else { return };
+        let json = self.history().to_json();
+        crate::saved::store(&key, &json);
+        leptos::task::spawn_local(crate::saved::write_link(json));
+    }
+
+    /// Lets the host page drive the cluster and hear about it.
+    pub fn connect_host(&self, api: crate::host_api::HostApi) {
+        // Only Events from now on: the host asked for what happens, not for the history.
+        self.events_sent.set_value(self.cluster.with_value(Cluster::last_event_seq));
+        self.api.set_value(Some(api));
+    }
+
+    /// Sends the host page the Events recorded since the last ones it was sent.
+    fn send_events(&self) {
+        if self.api.with_value(Option::is_none) {
+            return;
+        }
+        let since = self.events_sent.get_value();
+        let fresh = self.cluster.with_value(|c| c.events_since(since));
+        if let Some(last) = fresh.last() {
+            self.events_sent.set_value(last.seq);
+        }
+        self.api.with_value(|api| {
+            if let Some(api) = api {
+                for e in &fresh {
+                    api.event(e);
+                }
+            }
+        });
     }
 }

@@ -42,13 +42,14 @@ pub fn Toolbar() -> impl IntoView {
                     "Speed "
                     <select
                         data-testid="speed"
+                        prop:value=move || sim.speed.get().to_string()
                         on:change=move |ev| {
                             if let Ok(n) = event_target_value(&ev).parse::<u32>() {
                                 sim.speed.set(n);
                             }
                         }
                     >
-                        <option value="1" selected=true>"1×"</option>
+                        <option value="1">"1×"</option>
                         <option value="4">"4×"</option>
                         <option value="16">"16×"</option>
                     </select>
@@ -58,7 +59,37 @@ pub fn Toolbar() -> impl IntoView {
                     "Reset"
                 </button>
             </div>
-            <button class="export" data-testid="export" title="sim export: your objects as YAML for kubectl apply -f on a real cluster" on:click=move |_| download("podscape-export.yaml", &sim.export())>
+            <div class="keep" role="group" aria-label="Your work">
+                <button
+                    data-testid="save-file"
+                    title="Download this cluster's history (its commands and where the lesson is) to open later"
+                    on:click=move |_| download("podscape-cluster.json", "application/json", &sim.history().to_json())
+                >
+                    "Save file"
+                </button>
+                <label class="button" data-testid="open-file-label" title="Open a cluster saved with Save file">
+                    "Open file…"
+                    <input
+                        type="file"
+                        class="visually-hidden"
+                        data-testid="open-file"
+                        accept=".json,application/json"
+                        on:change=move |ev| {
+                            use wasm_bindgen::JsCast;
+                            let input = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
+                            let Some(file) = input.as_ref().and_then(|i| i.files()).and_then(|f| f.get(0)) else { return };
+                            if let Some(i) = input {
+                                i.set_value("");
+                            }
+                            leptos::task::spawn_local(async move {
+                                let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|t| t.as_string());
+                                crate::app::open_file(sim, text.unwrap_or_default()).await;
+                            });
+                        }
+                    />
+                </label>
+            </div>
+            <button class="export" data-testid="export" title="sim export: your objects as YAML for kubectl apply -f on a real cluster" on:click=move |_| download("podscape-export.yaml", "application/yaml", &sim.export())>
                 "Export YAML"
             </button>
         </header>
@@ -66,12 +97,12 @@ pub fn Toolbar() -> impl IntoView {
 }
 
 /// Hands `text` to the browser as a file download: a Blob URL on a temporary link, clicked.
-fn download(name: &str, text: &str) {
+fn download(name: &str, mime: &str, text: &str) {
     use wasm_bindgen::JsCast;
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
     let parts = js_sys_array(text);
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/yaml");
+    options.set_type(mime);
     let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
     let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
     if let Some(a) = document.create_element("a").ok().and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {

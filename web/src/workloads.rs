@@ -64,7 +64,7 @@ fn deployment_card(sim: Sim, form: RwSignal<Option<Form>>, d: DeploymentView) ->
     let d2 = d.clone();
     let d3 = d.clone();
     view! {
-        <article class="deployment" data-testid="deployment" data-name=d.name.clone() style=format!("--hue: {}", crate::cluster_map::hue(&d.name))>
+        <article class="deployment" data-testid="deployment" data-name=d.name.clone() style:--hue=crate::cluster_map::hue(&d.name).to_string()>
             <header>
                 <h2>{format!("deploy/{}", d.name)}</h2>
                 <span class="deployment-status" data-testid="deployment-status">{status}</span>
@@ -222,7 +222,7 @@ fn StorageCard() -> impl IntoView {
         open.set(false);
     };
     view! {
-        <article class="deployment storage-card" data-testid="storage-card" style="--hue: 140">
+        <article class="deployment storage-card" data-testid="storage-card" style:--hue="140">
             <header>
                 <h2>"Storage"</h2>
                 <button class="small" data-testid="new-claim" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>

@@ -16,6 +16,14 @@ fn document() -> web_sys::Document {
 
 /// Mounts the app into a fresh element; the handle keeps it alive for the test.
 fn mount() -> (Element, impl Drop) {
+    // Each test is a fresh visit: no work kept by an earlier one, no link in the address.
+    let window = web_sys::window().expect("window");
+    window.local_storage().ok().flatten().expect("storage").clear().expect("clear");
+    window
+        .history()
+        .expect("history")
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("?"))
+        .expect("url");
     let el = document().create_element("div").expect("div");
     document().body().expect("body").append_child(&el).expect("append");
     let handle = leptos::mount::mount_to(el.clone().unchecked_into(), podscape_web::App);
