@@ -31,6 +31,8 @@ pub struct Scenario {
     pub proxy_mode: Option<String>,
     /// Console lines run before the first step.
     pub setup: Vec<String>,
+    /// The file's line for each setup line, for the error when one fails.
+    pub setup_lines: Vec<usize>,
     pub steps: Vec<Step>,
 }
 
@@ -180,7 +182,8 @@ impl Scenario {
                 solution: lines(s.get("solution"), &format!("steps[{i}].solution"), &fail)?,
             });
         }
-        Ok(Scenario { title, config, proxy_mode, setup, steps })
+        let setup_lines = setup_lines(text, &setup);
+        Ok(Scenario { title, config, proxy_mode, setup, setup_lines, steps })
     }
 
     /// A cluster as the scenario starts it, with its setup run. A setup line that fails makes
@@ -190,12 +193,12 @@ impl Scenario {
         if let Some(mode) = &self.proxy_mode {
             c.run(&format!("sim proxy-mode {mode}"), &NoFiles);
         }
-        for line in &self.setup {
+        for (i, line) in self.setup.iter().enumerate() {
             let out = c.run(line, &NoFiles);
             if !out.ok() {
                 return Err(ScenarioError {
-                    line: 0,
-                    message: format!("setup line `{line}` failed: {}", out.stderr.trim()),
+                    line: self.setup_lines.get(i).copied().unwrap_or(0),
+                    message: format!("setup[{i}]: `{line}` failed: {}", out.stderr.trim()),
                 });
             }
         }
@@ -444,6 +447,23 @@ fn lines(
             .collect(),
         Some(_) => Err(fail(field, format!("{field}: a list of console lines"))),
     }
+}
+
+/// The file's line for each setup line: each searched for after the one before it, within the
+/// `setup:` block.
+fn setup_lines(text: &str, setup: &[String]) -> Vec<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut from = lines.iter().position(|l| l.starts_with("setup:")).unwrap_or(0);
+    setup
+        .iter()
+        .map(|s| match lines.iter().skip(from).position(|l| l.contains(s.trim())) {
+            Some(i) => {
+                from += i + 1;
+                from
+            }
+            None => 0,
+        })
+        .collect()
 }
 
 /// The 1-based line where `needle` first appears, for errors about a value the YAML parser

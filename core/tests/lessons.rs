@@ -141,10 +141,11 @@ fn broken_scenarios_are_refused_with_where_and_what() {
     .unwrap();
     let e = s.start().unwrap_err();
     assert!(
-        e.message.contains("setup line `kubectl get pod nope` failed: Error from server (NotFound)"),
+        e.message.contains("setup[0]: `kubectl get pod nope` failed: Error from server (NotFound)"),
         "{}",
         e.message
     );
+    assert_eq!(e.line, 3, "the failing setup line's place in the file");
     assert_eq!(
         Check::parse("pod count app=backend is 3"),
         Ok(Check::PodCount { selector: "app=backend".into(), count: 3 })
