@@ -27,6 +27,16 @@ pub const VOLUME_WIDTH: f64 = 180.0;
 pub const VOLUME_HEIGHT: f64 = 58.0;
 /// Room between the nodes and the row of PersistentVolumes, for the attachment lines.
 pub const VOLUMES_GAP: f64 = 50.0;
+/// Between the storage rows: room for the next row's label.
+pub const STORAGE_ROW_GAP: f64 = 28.0;
+
+/// The tops of the storage rows under the nodes.
+#[derive(Clone, Copy, PartialEq, Debug, Default, Serialize)]
+pub struct StorageRows {
+    pub claims: Option<f64>,
+    pub volumes: Option<f64>,
+    pub classes: Option<f64>,
+}
 
 #[derive(Clone, PartialEq, Debug, Serialize)]
 pub struct View {
@@ -40,6 +50,8 @@ pub struct View {
     /// PersistentVolumeClaims, bound or waiting, and the StorageClasses that provision for them.
     pub claims: Vec<ClaimView>,
     pub storage_classes: Vec<StorageClassView>,
+    /// Where the map's storage rows begin (each row is labelled), when drawn.
+    pub storage_rows: StorageRows,
     /// The learner's Deployments (not the system's), by name.
     pub deployments: Vec<DeploymentView>,
     /// Requests sent in the last [`TRACES_WINDOW_MS`] of simulated time, oldest first, for the
@@ -117,6 +129,9 @@ pub struct ClaimView {
     pub volume: String,
     /// The pods that mount it.
     pub used_by: Vec<String>,
+    /// Where the map draws it: in the claims row, above its volume once bound.
+    pub x: f64,
+    pub y: f64,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize)]
@@ -126,6 +141,9 @@ pub struct StorageClassView {
     pub binding_mode: String,
     pub reclaim_policy: String,
     pub default: bool,
+    /// Where the map draws it, in the classes row.
+    pub x: f64,
+    pub y: f64,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize)]
@@ -389,27 +407,66 @@ impl Cluster {
         };
         let columns = nodes.len() + usize::from(unscheduled.is_some());
         let width = (columns.max(services.len()) as f64) * (NODE_WIDTH + NODE_GAP) + 10.0;
-        // PersistentVolumes sit in a row under the nodes: they are not on any node, only attached.
-        let volumes_y = NODES_Y + tallest + VOLUMES_GAP;
-        // As many to a row as the nodes are wide, in name order.
+        // Storage sits in rows under the nodes, outside them: claims, then the PersistentVolumes
+        // they bind (a volume is not on any node, only attached), then the StorageClasses. Each
+        // row holds as many as the nodes are wide, in name order; a claim stands above its volume.
         let per_row = (((width - 10.0) / (VOLUME_WIDTH + POD_GAP)).floor() as usize).max(1);
+        let cell = |i: usize, top: f64| {
+            (
+                10.0 + (i % per_row) as f64 * (VOLUME_WIDTH + POD_GAP),
+                top + (i / per_row) as f64 * (VOLUME_HEIGHT + POD_GAP),
+            )
+        };
+        let rows = |n: usize| n.div_ceil(per_row) as f64 * (VOLUME_HEIGHT + POD_GAP);
+        let (mut claims, mut storage_classes) = claim_views(self);
+        let pv_names: Vec<String> = store.list::<PersistentVolume>(None).map(|pv| pv.metadata.name.clone()).collect();
+        // The claims row and the volumes row appear together, so the first claim or volume does
+        // not push the other down later.
+        let has_storage = !claims.is_empty() || !pv_names.is_empty();
+        let mut seats: Vec<usize> = Vec::with_capacity(claims.len());
+        let mut taken: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
+        for c in &claims {
+            let seat = pv_names.iter().position(|n| !c.volume.is_empty() && *n == c.volume);
+            if let Some(i) = seat {
+                taken.insert(i);
+            }
+            seats.push(seat.unwrap_or(usize::MAX));
+        }
+        let mut next_free = 0;
+        for seat in seats.iter_mut().filter(|s| **s == usize::MAX) {
+            while taken.contains(&next_free) {
+                next_free += 1;
+            }
+            *seat = next_free;
+            taken.insert(next_free);
+        }
+        let claim_slots = taken.last().map_or(0, |m| m + 1).max(usize::from(has_storage));
+        let claims_y = NODES_Y + tallest + VOLUMES_GAP;
+        for (c, seat) in claims.iter_mut().zip(&seats) {
+            (c.x, c.y) = cell(*seat, claims_y);
+        }
+        let volumes_y = claims_y + if has_storage { rows(claim_slots) + STORAGE_ROW_GAP } else { 0.0 };
         let volumes: Vec<VolumeView> = store
             .list::<PersistentVolume>(None)
             .enumerate()
             .map(|(i, pv)| {
-                let x = 10.0 + (i % per_row) as f64 * (VOLUME_WIDTH + POD_GAP);
-                let y = volumes_y + (i / per_row) as f64 * (VOLUME_HEIGHT + POD_GAP);
+                let (x, y) = cell(i, volumes_y);
                 volume_view(self, pv, x, y)
             })
             .collect();
-        let height = match volumes.last() {
-            Some(v) => v.y + VOLUME_HEIGHT + 20.0,
-            None => NODES_Y + tallest + 20.0,
+        let classes_y = volumes_y + if has_storage { rows(pv_names.len().max(1)) + STORAGE_ROW_GAP } else { 0.0 };
+        for (i, sc) in storage_classes.iter_mut().enumerate() {
+            (sc.x, sc.y) = cell(i, classes_y);
+        }
+        let height = classes_y + rows(storage_classes.len()) + 10.0;
+        let storage_rows = StorageRows {
+            claims: has_storage.then_some(claims_y),
+            volumes: has_storage.then_some(volumes_y),
+            classes: (!storage_classes.is_empty()).then_some(classes_y),
         };
         let deployments = deployment_views(self);
         let events = event_views(self);
         let traces = trace_views(self);
-        let (claims, storage_classes) = claim_views(self);
         View {
             time: self.now().rfc3339(),
             nodes,
@@ -418,6 +475,7 @@ impl Cluster {
             volumes,
             claims,
             storage_classes,
+            storage_rows,
             deployments,
             traces,
             events,
@@ -745,6 +803,8 @@ fn claim_views(c: &Cluster) -> (Vec<ClaimView>, Vec<StorageClassView>) {
                 storage_class: pvc.spec.storage_class_name.clone().unwrap_or_default(),
                 volume: pvc.spec.volume_name.clone(),
                 used_by,
+                x: 0.0,
+                y: 0.0,
             }
         })
         .collect();
@@ -764,6 +824,8 @@ fn claim_views(c: &Cluster) -> (Vec<ClaimView>, Vec<StorageClassView>) {
                 .annotations
                 .get("storageclass.kubernetes.io/is-default-class")
                 .is_some_and(|v| v == "true"),
+            x: 0.0,
+            y: 0.0,
         })
         .collect();
     (claims, classes)

@@ -232,6 +232,9 @@ test('a claim made from the Storage card waits for its first pod, then binds', a
   assert.match(await lastLine(page), /kubectl apply -f claim-notes\.yaml\s+persistentvolumeclaim\/notes created/);
   const claim = card.locator('[data-testid=claim][data-name=notes]');
   assert.equal(await claim.getAttribute('data-phase'), 'Pending', 'WaitForFirstConsumer: no volume until a pod uses it');
+  // On the map, a pending claim waits in the claims row; a click asks describe why it waits.
+  await page.click('[data-testid=claim-box][data-name=notes]');
+  assert.match(await lastLine(page), /kubectl describe pvc notes[\s\S]*Status:\s+Pending[\s\S]*WaitForFirstConsumer/);
   await page.click('[data-testid=open-manifest]');
   await page.fill(
     '[data-testid=manifest-text]',

@@ -118,3 +118,37 @@ test('the page follows the dark colour scheme and keeps its text readable', asyn
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the map keeps its scale and places as nodes and an unscheduled lane are added', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.click('[data-testid=play]');
+  const boxes = () =>
+    page.$$eval('[data-testid=node], [data-testid=pod], [data-testid=service]', (els) =>
+      Object.fromEntries(
+        els.map((e) => {
+          // A node's frame, not its group: a cordoned header's longer text may overhang.
+          const r = (e.dataset.testid === 'node' ? e.querySelector('rect') : e).getBoundingClientRect();
+          return [e.dataset.name, [r.x, r.y, r.width, r.height]];
+        }),
+      ),
+    );
+  const before = await boxes();
+  const run = async (line) => {
+    await page.fill('[data-testid=console-input]', line);
+    await page.press('[data-testid=console-input]', 'Enter');
+  };
+  await run('sim add node node-4');
+  await run('kubectl cordon node-1 node-2 node-3 node-4');
+  await run('kubectl run waiting --image=nginx');
+  await page.waitForSelector('[data-testid=unscheduled]');
+  await page.waitForSelector('[data-testid=node][data-name=node-4]');
+  const after = await boxes();
+  for (const [name, box] of Object.entries(before)) {
+    // The cordoned nodes' headers change their text, not their place or size; a taller drawing
+    // may round the scale differently by a fraction of a pixel, which nobody sees.
+    const moved = box.map((v, i) => Math.abs(v - after[name][i]));
+    assert.ok(Math.max(...moved) < 1, `${name} stayed where it was: ${box} → ${after[name]}`);
+  }
+  await screenshot(page, 'map-grown');
+  assert.deepEqual(errors, []);
+});

@@ -59,5 +59,20 @@ test('a file on a PersistentVolume outlives its pod; one in the writable layer d
   assert.match(inspector, /\/notes\.txt/);
   assert.match(inspector, /Bound/);
   await screenshot(page, 'storage-after-delete');
+
+  // Claims, volumes and classes are drawn outside the nodes: each claim above the volume it
+  // bound, joined by a line, and the default class under them.
+  const claims = await page.$$eval('[data-testid=claim-box]', (els) => els.map((e) => [e.dataset.name, e.dataset.phase, e.dataset.volume]));
+  assert.deepEqual(claims.map((c) => c.slice(0, 2)).sort(), [['www-web-0', 'Bound'], ['www-web-1', 'Bound']]);
+  for (const [name, , volume] of claims) {
+    assert.equal(await page.locator(`[data-testid=bind-line][data-claim=${name}][data-volume=${volume}]`).count(), 1, name);
+    const c = await page.locator(`[data-testid=claim-box][data-name=${name}] rect`).boundingBox();
+    const v = await page.locator(`[data-testid=volume][data-name=${volume}] rect`).boundingBox();
+    assert.ok(Math.abs(c.x - v.x) < 1 && c.y < v.y, `${name} stands above ${volume}`);
+  }
+  assert.equal(await page.locator('[data-testid=storage-class][data-name=standard]').count(), 1);
+  // A bound claim opens its volume and its files.
+  await page.click('[data-testid=claim-box][data-name=www-web-1]');
+  assert.match(await page.textContent('[data-testid=volume-inspector]'), /default\/www-web-1/);
   assert.deepEqual(errors, []);
 });

@@ -23,11 +23,40 @@ struct Line {
     terminating: bool,
 }
 
+/// The map width that fits the frame at the largest scale: three node columns and half of a
+/// fourth, so a column that appears (the unscheduled lane, a node added) shows at the edge and
+/// the map scrolls to it, while pods stay drawn at a readable size.
+const FIT_WIDTH: f64 = 3.5 * (podscape_core::view::NODE_WIDTH + podscape_core::view::NODE_GAP) + 10.0;
+/// Below this the pods' text is too small to read: the map scrolls instead.
+const MIN_SCALE: f64 = 0.55;
+
 #[component]
 pub fn ClusterMap() -> impl IntoView {
     let sim = expect_context::<Sim>();
     let view = sim.view;
     let view_box = move || view.with(|v| format!("0 0 {} {}", v.width.max(400.0), v.height.max(300.0)));
+    // One map unit is `scale` pixels, chosen from the frame's width alone (a three-node cluster
+    // fits), never from what is drawn: a new node or the unscheduled lane extends the map, which
+    // scrolls, instead of shrinking everything on it.
+    let map_ref = NodeRef::<leptos::html::Section>::new();
+    let scale = RwSignal::new(1.0_f64);
+    let fit = move || {
+        if let Some(el) = map_ref.get_untracked() {
+            let room = f64::from(el.client_width()) - 16.0;
+            let next = (room / FIT_WIDTH).clamp(MIN_SCALE, 1.0);
+            if (scale.get_untracked() - next).abs() > 0.001 {
+                scale.set(next);
+            }
+        }
+    };
+    Effect::new(move |_| {
+        if map_ref.get().is_some() {
+            fit();
+        }
+    });
+    let resize = window_event_listener(leptos::ev::resize, move |_| fit());
+    on_cleanup(move || resize.remove());
+    let svg_width = move || format!("{}px", view.with(|v| v.width.max(400.0)) * scale.get());
     let nodes = Memo::new(move |_| {
         view.with(|v| v.nodes.iter().map(|n| NodeView { pods: Vec::new(), ..n.clone() }).collect::<Vec<_>>())
     });
@@ -107,6 +136,32 @@ pub fn ClusterMap() -> impl IntoView {
         })
     });
     let volumes = Memo::new(move |_| view.with(|v| v.volumes.clone()));
+    let claims = Memo::new(move |_| view.with(|v| v.claims.clone()));
+    let classes = Memo::new(move |_| view.with(|v| v.storage_classes.clone()));
+    let rows = Memo::new(move |_| view.with(|v| v.storage_rows));
+    // A bound claim's line down to its volume.
+    let bindings = Memo::new(move |_| {
+        view.with(|v| {
+            v.claims
+                .iter()
+                .filter_map(|c| {
+                    let vol = v.volumes.iter().find(|x| !c.volume.is_empty() && x.name == c.volume)?;
+                    let (x1, y1) =
+                        (c.x + podscape_core::view::VOLUME_WIDTH / 2.0, c.y + podscape_core::view::VOLUME_HEIGHT);
+                    let (x2, y2) = (vol.x + vol.w / 2.0, vol.y);
+                    Some((
+                        format!("{}/{}|{x1}|{y1}|{x2}|{y2}", c.namespace, c.name),
+                        c.name.clone(),
+                        vol.name.clone(),
+                        x1,
+                        y1,
+                        x2,
+                        y2,
+                    ))
+                })
+                .collect::<Vec<_>>()
+        })
+    });
     let attachments = Memo::new(move |_| {
         view.with(|v| {
             let nodes: std::collections::BTreeMap<&str, &NodeView> =
@@ -133,8 +188,8 @@ pub fn ClusterMap() -> impl IntoView {
     });
 
     view! {
-        <section class="map" aria-label="Cluster map">
-            <svg class="map-svg" viewBox=view_box preserveAspectRatio="xMidYMin meet" role="group" aria-label="Nodes, pods and services">
+        <section class="map" aria-label="Cluster map" node_ref=map_ref>
+            <svg class="map-svg" viewBox=view_box style:width=svg_width preserveAspectRatio="xMinYMin meet" role="group" aria-label="Nodes, pods and services">
                 <For
                     each=move || nodes.get()
                     key=|n| format!("{}|{}|{}|{}", n.name, n.status, n.h, n.machine)
@@ -193,10 +248,40 @@ pub fn ClusterMap() -> impl IntoView {
                         }
                     />
                 </g>
+                {move || {
+                    let r = rows.get();
+                    let label = |y: Option<f64>, text: &'static str| {
+                        y.map(|y| view! { <text class="storage-row-label" x="10" y=y - 8.0>{text}</text> })
+                    };
+                    view! {
+                        {label(r.claims, "PersistentVolumeClaims")}
+                        {label(r.volumes, "PersistentVolumes")}
+                        {label(r.classes, "StorageClasses")}
+                    }
+                }}
+                <g class="bind-lines">
+                    <For
+                        each=move || bindings.get()
+                        key=|b| b.0.clone()
+                        children=|(_, claim, volume, x1, y1, x2, y2)| view! {
+                            <line class="bind-line" data-testid="bind-line" data-claim=claim data-volume=volume x1=x1 y1=y1 x2=x2 y2=y2/>
+                        }
+                    />
+                </g>
+                <For
+                    each=move || claims.get()
+                    key=|c| format!("{}/{}|{}|{}|{}|{}|{}", c.namespace, c.name, c.phase, c.capacity, c.used_by.len(), c.x, c.y)
+                    children=move |c| claim_box(sim, c)
+                />
                 <For
                     each=move || volumes.get()
                     key=|v| format!("{}|{}|{}|{}|{}|{}", v.name, v.phase, v.claim, v.files.len(), v.x, v.y)
                     children=move |v| volume_box(sim, v)
+                />
+                <For
+                    each=move || classes.get()
+                    key=|c| format!("{}|{}|{}|{}", c.name, c.default, c.x, c.y)
+                    children=class_box
                 />
             </svg>
         </section>
@@ -212,6 +297,11 @@ fn node_box(sim: Sim, n: NodeView) -> impl IntoView {
     };
     let select_key = select.clone();
     let machine = if n.machine == "running" { String::new() } else { format!(" (machine {})", n.machine) };
+    let meta = if n.machine == "running" {
+        format!("{} · {} · {}", n.status, n.internal_ip, n.pod_cidr)
+    } else {
+        format!("{} · machine {}", n.status, n.machine)
+    };
     view! {
         <g class=class data-testid="node" data-name=n.name.clone() data-machine=n.machine.clone()>
             <rect x=n.x y=n.y width=n.w height=n.h rx="10"/>
@@ -226,13 +316,12 @@ fn node_box(sim: Sim, n: NodeView) -> impl IntoView {
                 <rect class="node-header-hit" x=n.x y=n.y width=n.w height=crate::inspectors::NODE_HEADER_HIT/>
                 <text class="node-name" x=n.x + 12.0 y=n.y + 22.0>{n.name.clone()}</text>
             </g>
-            <text class="node-meta" x=n.x + 12.0 y=n.y + 40.0>
-                {if n.machine == "running" {
-                    format!("{} · {} · {}", n.status, n.internal_ip, n.pod_cidr)
-                } else {
-                    format!("{} · machine {}", n.status, n.machine)
-                }}
-            </text>
+            // A nested viewport clips a long status (Ready,SchedulingDisabled · …) at the node's
+            // edge instead of letting it run into the next node; the whole line is its tooltip.
+            <svg x=n.x y=n.y width=n.w - 6.0 height=podscape_core::view::NODE_HEADER class="node-meta-clip">
+                <title>{meta.clone()}</title>
+                <text class="node-meta" x="12" y="40">{meta}</text>
+            </svg>
         </g>
     }
 }
@@ -473,6 +562,66 @@ fn volume_box(sim: Sim, v: VolumeView) -> impl IntoView {
             <text class="volume-meta" x=v.x + 10.0 y=v.y + 49.0>
                 {format!("{} · {} · {} · {}", v.phase, v.access_modes, v.capacity, files_count(v.files.len()))}
             </text>
+        </g>
+    }
+}
+
+/// A PersistentVolumeClaim: bound, it opens its volume (and its files); pending, a click asks
+/// `kubectl describe pvc`, whose Events say what it waits for.
+fn claim_box(sim: Sim, c: podscape_core::view::ClaimView) -> impl IntoView {
+    use podscape_core::view::{VOLUME_HEIGHT, VOLUME_WIDTH};
+    let ns = if c.namespace == "default" { String::new() } else { format!(" -n {}", c.namespace) };
+    let describe = format!("kubectl describe pvc {}{ns}", c.name);
+    let volume = c.volume.clone();
+    let select = move || {
+        if volume.is_empty() {
+            sim.run(&describe);
+        } else {
+            sim.clear_selection();
+            sim.selected_volume.set(Some(volume.clone()));
+        }
+    };
+    let select_key = select.clone();
+    let size = if c.capacity.is_empty() { c.request.clone() } else { c.capacity.clone() };
+    let users = match c.used_by.len() {
+        0 => "no pod".to_string(),
+        1 => format!("used by {}", c.used_by[0]),
+        n => format!("used by {n} pods"),
+    };
+    let label = format!("PersistentVolumeClaim {}: {}, {size}, class {}, {users}", c.name, c.phase, c.storage_class);
+    let short = if c.name.len() > 22 { format!("{}…", &c.name[..21]) } else { c.name.clone() };
+    view! {
+        <g
+            class=format!("claim claim-{}", c.phase.to_lowercase())
+            data-testid="claim-box"
+            data-name=c.name.clone()
+            data-phase=c.phase.clone()
+            data-volume=c.volume.clone()
+            tabindex="0"
+            role="button"
+            aria-label=label
+            on:click=move |_| select()
+            on:keydown=activate_on_key(select_key)
+        >
+            <rect x=c.x y=c.y width=VOLUME_WIDTH height=VOLUME_HEIGHT rx="6"/>
+            <text class="volume-name" x=c.x + 10.0 y=c.y + 18.0>{short}</text>
+            <text class="volume-claim" x=c.x + 10.0 y=c.y + 34.0>{format!("{} · {} · {size}", c.phase, c.access_modes)}</text>
+            <text class="volume-meta" x=c.x + 10.0 y=c.y + 49.0>{users}</text>
+        </g>
+    }
+}
+
+/// A StorageClass: the provisioner that makes volumes for claims that name it (or none).
+fn class_box(c: podscape_core::view::StorageClassView) -> impl IntoView {
+    use podscape_core::view::{VOLUME_HEIGHT, VOLUME_WIDTH};
+    let name = if c.default { format!("{} (default)", c.name) } else { c.name.clone() };
+    view! {
+        <g class="storage-class" data-testid="storage-class" data-name=c.name.clone()>
+            <title>{format!("StorageClass {name}: provisioner {}, {}, reclaim {}", c.provisioner, c.binding_mode, c.reclaim_policy)}</title>
+            <rect x=c.x y=c.y width=VOLUME_WIDTH height=VOLUME_HEIGHT rx="2"/>
+            <text class="volume-name" x=c.x + 10.0 y=c.y + 18.0>{name}</text>
+            <text class="volume-claim" x=c.x + 10.0 y=c.y + 34.0>{c.binding_mode.clone()}</text>
+            <text class="volume-meta" x=c.x + 10.0 y=c.y + 49.0>{format!("reclaim {}", c.reclaim_policy)}</text>
         </g>
     }
 }
