@@ -379,7 +379,6 @@ fn service_box(sim: Sim, s: ServiceView) -> impl IntoView {
     }
 }
 
-/// A stable hue per workload, so a deployment's pods share a colour wherever they run.
 /// Map elements that act as buttons (SVG groups with role="button"): Enter and Space activate
 /// them, as they do a `<button>`.
 fn activate_on_key(activate: impl Fn() + 'static) -> impl FnMut(web_sys::KeyboardEvent) + 'static {
@@ -391,6 +390,7 @@ fn activate_on_key(activate: impl Fn() + 'static) -> impl FnMut(web_sys::Keyboar
     }
 }
 
+/// A stable hue per workload, so a deployment's pods share a colour wherever they run.
 pub(crate) fn hue(owner: &str) -> u32 {
     owner.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 360
 }
@@ -441,10 +441,15 @@ fn pod_card(sim: Sim, p: PodView, old_revision: bool) -> impl IntoView {
     };
     let reason = p.reason.clone();
     let _ = uid_key;
+    // While a Deployment (or one of its ReplicaSets) is pointed at, its pods stand out and the
+    // others fade: the group is drawn wherever its pods run.
+    let (owner, rs) = (p.owner.clone(), p.replica_set.clone());
+    let outside = move || sim.group.with(|g| g.as_ref().is_some_and(|g| !g.contains(&owner, &rs)));
     view! {
         <g
             class=class
             class:selected=selected
+            class:outside-group=outside
             style:--hue=hue(&p.owner).to_string()
             data-testid="pod"
             data-name=p.name.clone()

@@ -32,6 +32,20 @@ pub struct LessonView {
     pub finished: bool,
 }
 
+/// The workload a learner points at (a Deployment card, or one of its ReplicaSets): the map
+/// brings out its pods.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Group {
+    pub deployment: String,
+    pub replica_set: Option<String>,
+}
+
+impl Group {
+    pub fn contains(&self, owner: &str, replica_set: &str) -> bool {
+        owner == self.deployment && self.replica_set.as_deref().is_none_or(|r| r == replica_set)
+    }
+}
+
 /// A lesson in progress: the scenario, the learner's progress, and the cluster as the current
 /// step found it (what "Reset step" goes back to).
 #[derive(Clone)]
@@ -77,6 +91,8 @@ pub struct Sim {
     pub selected_node: RwSignal<Option<String>>,
     /// The selected Service's name (namespace/name).
     pub selected_service: RwSignal<Option<String>>,
+    /// The workload pointed at, whose pods the map brings out.
+    pub group: RwSignal<Option<Group>>,
     config: StoredValue<Config>,
     lesson_state: StoredValue<Option<Lesson>>,
     /// The lesson panel's view (None: no lesson), and why a lesson could not start.
@@ -122,6 +138,7 @@ impl Sim {
             selected_volume: RwSignal::new(None),
             selected_node: RwSignal::new(None),
             selected_service: RwSignal::new(None),
+            group: RwSignal::new(None),
             config: StoredValue::new(config),
             lesson_state: StoredValue::new(None),
             lesson: RwSignal::new(None),

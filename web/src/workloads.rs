@@ -63,8 +63,30 @@ fn deployment_card(sim: Sim, form: RwSignal<Option<Form>>, d: DeploymentView) ->
     let status = format!("{}/{} ready", d.ready, d.replicas);
     let d2 = d.clone();
     let d3 = d.clone();
+    // Pointing at the card (mouse or keyboard focus) brings out its pods on the map; pointing at
+    // a ReplicaSet line, that ReplicaSet's pods.
+    let point = {
+        let name = d.name.clone();
+        move |replica_set: Option<String>| {
+            let group = Some(crate::state::Group { deployment: name.clone(), replica_set });
+            if sim.group.with_untracked(|g| g != &group) {
+                sim.group.set(group);
+            }
+        }
+    };
+    let (point_card, point_focus) = (point.clone(), point.clone());
+    let leave = move || sim.group.set(None);
     view! {
-        <article class="deployment" data-testid="deployment" data-name=d.name.clone() style:--hue=crate::cluster_map::hue(&d.name).to_string()>
+        <article
+            class="deployment"
+            data-testid="deployment"
+            data-name=d.name.clone()
+            style:--hue=crate::cluster_map::hue(&d.name).to_string()
+            on:mouseenter=move |_| point_card(None)
+            on:mouseleave=move |_| leave()
+            on:focusin=move |_| point_focus(None)
+            on:focusout=move |_| leave()
+        >
             <header>
                 <h2>{format!("deploy/{}", d.name)}</h2>
                 <span class="deployment-status" data-testid="deployment-status">{status}</span>
@@ -73,8 +95,16 @@ fn deployment_card(sim: Sim, form: RwSignal<Option<Form>>, d: DeploymentView) ->
             <ul class="plain replicasets" aria-label="ReplicaSets">
                 {d.replica_sets.iter().map(|rs| {
                     let image = rs.image.rsplit('/').next().unwrap_or(&rs.image).to_string();
+                    let (point_rs, point_back, rs_name) = (point.clone(), point.clone(), rs.name.clone());
                     view! {
-                        <li class:current=rs.current data-testid="replicaset" data-name=rs.name.clone() data-current=rs.current.to_string()>
+                        <li
+                            class:current=rs.current
+                            data-testid="replicaset"
+                            data-name=rs.name.clone()
+                            data-current=rs.current.to_string()
+                            on:mouseenter=move |_| point_rs(Some(rs_name.clone()))
+                            on:mouseleave=move |_| point_back(None)
+                        >
                             <code>{format!("rs/{}", rs.name.rsplit('-').next().unwrap_or(&rs.name))}</code>
                             {format!(" rev {} · {}/{} · {image}{}", rs.revision, rs.ready, rs.replicas, if rs.current { "" } else { " · old" })}
                         </li>
