@@ -51,6 +51,12 @@ test('a reload brings back the cluster, the clock and the lesson step; the link 
   assert.deepEqual(await page.$$eval('[data-testid=lesson-check]', (e) => e.map((x) => x.dataset.passed)), before.checks);
   assert.equal(await page.inputValue('[data-testid=speed]'), '4');
   assert.equal(await page.getAttribute('[data-testid=play]', 'aria-pressed'), 'false', 'still paused');
+  // The learner's lines are back in the console, marked as replayed; the lesson's set-up is not theirs.
+  const replayed = await page.$$eval('[data-testid=console-line].replayed code', (els) => els.map((e) => e.textContent));
+  assert.equal(replayed[0], 'kubectl expose deployment backend --port=80 --target-port=8080');
+  assert.ok(replayed.includes('kubectl scale deployment backend --replicas=1'));
+  assert.ok(!replayed.includes('kubectl delete service backend'), 'the set-up line is not shown');
+  assert.match(await page.textContent('[data-testid=notice]'), new RegExp(`\\(${replayed.length} commands replayed\\)`));
   await screenshot(page, 'keeping-restored');
 
   // "Reset step" goes back to where step 2 began, which the saved work remembered.

@@ -115,7 +115,7 @@ async fn open_page(sim: Sim, scenario: Option<String>, use_link: bool) {
                         return;
                     }
                 }
-                sim.open_history(&h).map(|()| h.lines.len())
+                sim.open_history(&h)
             }
             Err(why) => Err(why),
         };
@@ -128,9 +128,7 @@ async fn open_page(sim: Sim, scenario: Option<String>, use_link: bool) {
             }
         }
     } else if let Some(text) = saved::load(&key) {
-        let opened = History::from_json(&text)
-            .map_err(|e| e.to_string())
-            .and_then(|h| sim.open_history(&h).map(|()| h.lines.len()));
+        let opened = History::from_json(&text).map_err(|e| e.to_string()).and_then(|h| sim.open_history(&h));
         match opened {
             Ok(n) if n > 0 => {
                 sim.notice.set(Some(format!("Welcome back: your cluster is as you left it ({n} commands replayed).")))
@@ -170,8 +168,8 @@ pub async fn open_file(sim: Sim, text: String) {
         sim.keep_under(saved::storage_key(Some(&lesson)));
     }
     match sim.open_history(&history) {
-        Ok(()) => {
-            sim.notice.set(Some(format!("Opened the saved cluster ({} commands replayed).", history.lines.len())));
+        Ok(n) => {
+            sim.notice.set(Some(format!("Opened the saved cluster ({n} commands replayed).")));
             sim.persist();
         }
         Err(why) => sim.notice.set(Some(format!("That file could not be opened: {why}. Nothing changed."))),

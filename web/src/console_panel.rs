@@ -114,7 +114,7 @@ pub fn ConsolePanel() -> impl IntoView {
                     key=|e| e.id
                     children=|e| {
                         view! {
-                            <div class="exchange" class:failed=!e.ok data-testid="console-line">
+                            <div class="exchange" class:failed=!e.ok class:replayed=e.replayed data-testid="console-line" title=e.replayed.then_some("Replayed from your saved work")>
                                 <div class="prompt">
                                     <span class="sigil" aria-hidden="true">"$ "</span>
                                     <code>{e.line.clone()}</code>

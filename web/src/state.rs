@@ -16,6 +16,8 @@ pub struct Exchange {
     pub stdout: String,
     pub stderr: String,
     pub ok: bool,
+    /// A line replayed from saved work: its answer was not kept.
+    pub replayed: bool,
 }
 
 /// The lesson being followed, as the lesson panel shows it.
@@ -59,6 +61,8 @@ struct Lesson {
     /// When the current step began: the command log's length, and the simulated time.
     step_lines: usize,
     step_at: i64,
+    /// The lines the lesson's own set-up ran, before the learner's.
+    setup_lines: usize,
 }
 
 impl Lesson {
@@ -71,6 +75,7 @@ impl Lesson {
             step_start: cluster.clone(),
             step_lines: cluster.log().len(),
             step_at: cluster.now().millis(),
+            setup_lines: cluster.log().len(),
         }
     }
 }
@@ -173,6 +178,7 @@ impl Sim {
             stdout: out.stdout.clone(),
             stderr: out.stderr.clone(),
             ok: out.ok(),
+            replayed: false,
         };
         self.console.update(|c| {
             c.push(entry);
@@ -413,7 +419,8 @@ impl Sim {
 
     /// Replays a history into the page: the cluster, the lesson's place, the clock. A history for
     /// another lesson (or another version of this one) is refused, and nothing changes.
-    pub fn open_history(&self, h: &History) -> Result<(), String> {
+    /// Returns how many of the learner's lines it replayed.
+    pub fn open_history(&self, h: &History) -> Result<usize, String> {
         let open = self.lesson_state.with_value(|l| l.as_ref().map(|l| (l.name.clone(), l.text_hash.clone())));
         match (&h.lesson, &open) {
             (Some(place), Some((name, hash))) if &place.scenario == name && &place.text_hash != hash => {
@@ -438,9 +445,29 @@ impl Sim {
             });
         }
         self.replace_cluster(replayed.cluster);
+        // The learner's lines come back to the console, marked as replayed, so they see the way
+        // here (their answers are not part of the saved work; the lesson's set-up is not theirs).
+        let setup = self.lesson_state.with_value(|l| l.as_ref().map_or(0, |l| l.setup_lines)).min(h.lines.len());
+        let theirs = &h.lines[setup..];
+        let first = self.next_id.get_value();
+        let shown = theirs.len().saturating_sub(CONSOLE_KEEP);
+        let entries: Vec<Exchange> = theirs[shown..]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| Exchange {
+                id: first + 1 + i as u64,
+                line: l.line.clone(),
+                stdout: String::new(),
+                stderr: String::new(),
+                ok: true,
+                replayed: true,
+            })
+            .collect();
+        self.next_id.set_value(first + entries.len() as u64);
+        self.console.set(entries);
         self.playing.set(h.clock.playing);
         self.speed.set(h.clock.speed);
-        Ok(())
+        Ok(theirs.len())
     }
 
     /// Whether the page still holds this `Sim` (an awaited fetch may outlive it).
