@@ -14,6 +14,9 @@ use crate::api::{Pod, Uid};
 use crate::labels::Selector;
 use crate::{Cluster, Config, NoFiles};
 
+/// The name the scenario's `manifests` are applied under.
+pub const MANIFESTS_FILE: &str = "manifests.yaml";
+
 /// The lessons that come with Podscape, by name (`?scenario=NAME` on the page).
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("stable-address", include_str!("../../lessons/stable-address.yaml")),
@@ -29,6 +32,9 @@ pub struct Scenario {
     pub config: Config,
     /// `iptables` or `ipvs`, if the file sets it.
     pub proxy_mode: Option<String>,
+    /// Manifests (YAML, one or more documents) applied before the setup lines, as
+    /// `kubectl apply -f manifests.yaml`, and the file's line where they begin.
+    pub manifests: Option<(String, usize)>,
     /// Console lines run before the first step.
     pub setup: Vec<String>,
     /// The file's line for each setup line, for the error when one fails.
@@ -94,7 +100,7 @@ impl Scenario {
             return Err(ScenarioError { line: 1, message: "a scenario is a mapping with title and steps".into() });
         };
         for key in root.keys() {
-            if !["title", "cluster", "setup", "steps"].contains(&key.as_str()) {
+            if !["title", "cluster", "manifests", "setup", "steps"].contains(&key.as_str()) {
                 return Err(fail(&format!("{key}:"), format!("unknown field \"{key}\"")));
             }
         }
@@ -129,6 +135,13 @@ impl Scenario {
                 }
             }
         }
+        let manifests = match root.get("manifests") {
+            None => None,
+            Some(Value::String(m)) if !m.trim().is_empty() => Some((m.clone(), at("manifests:"))),
+            Some(_) => {
+                return Err(fail("manifests:", "manifests: YAML text (a block with one or more documents)".into()));
+            }
+        };
         let setup = lines(root.get("setup"), "setup", &fail)?;
         let Some(steps_v) = root.get("steps").and_then(Value::as_array).filter(|s| !s.is_empty()) else {
             return Err(fail("steps:", "steps: at least one step is required".into()));
@@ -183,7 +196,7 @@ impl Scenario {
             });
         }
         let setup_lines = setup_lines(text, &setup);
-        Ok(Scenario { title, config, proxy_mode, setup, setup_lines, steps })
+        Ok(Scenario { title, config, proxy_mode, manifests, setup, setup_lines, steps })
     }
 
     /// A cluster as the scenario starts it, with its setup run. A setup line that fails makes
@@ -192,6 +205,15 @@ impl Scenario {
         let mut c = Cluster::new(self.config.clone());
         if let Some(mode) = &self.proxy_mode {
             c.run(&format!("sim proxy-mode {mode}"), &NoFiles);
+        }
+        if let Some((text, line)) = &self.manifests {
+            // Applied as a learner would apply a file, so the command log carries the text and a
+            // saved history replays without the scenario file.
+            let files = std::collections::BTreeMap::from([(MANIFESTS_FILE.to_string(), text.clone())]);
+            let out = c.run(&format!("kubectl apply -f {MANIFESTS_FILE}"), &files);
+            if !out.ok() {
+                return Err(ScenarioError { line: *line, message: format!("manifests: {}", out.stderr.trim()) });
+            }
         }
         for (i, line) in self.setup.iter().enumerate() {
             let out = c.run(line, &NoFiles);

@@ -85,6 +85,26 @@ fn an_event_check_wants_an_event_after_it_became_current() {
     }
 }
 
+/// A scenario can start from manifests (applied as `kubectl apply -f manifests.yaml`, before
+/// its setup lines); manifests Kubernetes would refuse make the scenario unusable, with the line.
+#[test]
+fn a_scenario_starts_from_its_manifests() {
+    let text = "title: t\ncluster: {empty: true}\nmanifests: |\n  apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: web}\n  spec:\n    replicas: 2\n    selector: {matchLabels: {app: web}}\n    template:\n      metadata: {labels: {app: web}}\n      spec: {containers: [{name: web, image: nginx}]}\n  ---\n  apiVersion: v1\n  kind: Service\n  metadata: {name: web}\n  spec: {selector: {app: web}, ports: [{port: 80}]}\nsetup:\n  - kubectl scale deployment web --replicas=3\nsteps:\n  - text: wait\n    checks: [service web has 3 ready endpoints]\n    solution: [sim advance 30s]\n";
+    let s = Scenario::parse(text).unwrap();
+    let c = s.start().unwrap();
+    assert_eq!(c.log()[0].line, "kubectl apply -f manifests.yaml");
+    assert!(c.log()[0].files["manifests.yaml"].contains("kind: Service"), "the log carries the manifests");
+    rehearse(&s).unwrap();
+
+    let bad = text.replace("replicas: 2", "replicas: -2");
+    let e = Scenario::parse(&bad).unwrap().start().unwrap_err();
+    assert_eq!(e.line, 3, "{e}");
+    assert!(e.message.contains("spec.replicas: Invalid value: -2"), "{e}");
+    let e =
+        Scenario::parse("title: t\nmanifests: [1]\nsteps: [{text: x, checks: [pod count a=b is 0]}]\n").unwrap_err();
+    assert_eq!((e.line, e.message.as_str()), (2, "manifests: YAML text (a block with one or more documents)"));
+}
+
 #[test]
 fn file_and_traffic_checks_read_the_cluster() {
     let mut c = Cluster::new(podscape_core::Config::default());
@@ -168,4 +188,17 @@ fn every_lesson_file_is_built_in() {
         let file = lessons().into_iter().find(|(n, _)| *n == format!("{name}.yaml")).unwrap().1;
         assert_eq!(*text, file, "{name}");
     }
+}
+
+/// The README's scenario example is a working lesson: it parses, and its solutions complete it.
+#[test]
+fn the_readme_example_is_a_working_lesson() {
+    let readme = include_str!("../../README.md");
+    let lessons = &readme[readme.find("## Lessons").expect("a Lessons section")..];
+    let start = lessons.find("```yaml\n").expect("a YAML example") + "```yaml\n".len();
+    let text = &lessons[start..start + lessons[start..].find("```").expect("the block ends")];
+    let s = Scenario::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.manifests.is_some() && !s.setup.is_empty(), "the example shows manifests and setup");
+    let report = rehearse(&s).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.len(), s.steps.len());
 }

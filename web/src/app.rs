@@ -93,10 +93,14 @@ pub fn App() -> impl IntoView {
 /// keeps the work after every command.
 async fn open_page(sim: Sim, scenario: Option<String>, use_link: bool) {
     let mut key = saved::storage_key(scenario.as_deref());
-    sim.stop_keeping();
+    let kept = sim.stop_keeping();
     if let Some(s) = &scenario
         && !start_scenario(sim, s).await
     {
+        // The lesson did not open, so the cluster on the page is still the one kept before.
+        if let Some(old) = kept {
+            sim.keep_under(old);
+        }
         return;
     }
     let link = if use_link { saved::link_payload() } else { None };
@@ -160,19 +164,28 @@ pub async fn open_file(sim: Sim, text: String) {
             return;
         }
     };
-    if let Some(lesson) = sim.lesson_needed(&history) {
-        sim.stop_keeping();
-        if !start_scenario(sim, &lesson).await {
+    let switched = sim.lesson_needed(&history);
+    if let Some(lesson) = &switched {
+        let kept = sim.stop_keeping();
+        if !start_scenario(sim, lesson).await {
+            if let Some(old) = kept {
+                sim.keep_under(old);
+            }
             return;
         }
-        sim.keep_under(saved::storage_key(Some(&lesson)));
+        sim.keep_under(saved::storage_key(Some(lesson)));
     }
     match sim.open_history(&history) {
         Ok(n) => {
             sim.notice.set(Some(format!("Opened the saved cluster ({n} commands replayed).")));
             sim.persist();
         }
-        Err(why) => sim.notice.set(Some(format!("That file could not be opened: {why}. Nothing changed."))),
+        Err(why) => sim.notice.set(Some(match switched {
+            None => format!("That file could not be opened: {why}. Nothing changed."),
+            Some(lesson) => {
+                format!("That file could not be opened: {why}. The lesson \"{lesson}\" is open from its start.")
+            }
+        })),
     }
 }
 

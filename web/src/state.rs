@@ -484,9 +484,9 @@ impl Sim {
         });
     }
 
-    /// Stops keeping the work, while another lesson opens.
-    pub fn stop_keeping(&self) {
-        self.save_key.set_value(None);
+    /// Stops keeping the work, while another lesson opens; returns where it was kept.
+    pub fn stop_keeping(&self) -> Option<String> {
+        self.save_key.try_update_value(Option::take).flatten()
     }
 
     /// From now on, keeps the work under `key` after every command.
