@@ -165,10 +165,20 @@ impl Tree {
 
     /// Every file with its contents, for the page's view of a volume.
     pub fn files(&self) -> Vec<(String, String)> {
+        self.first_files(usize::MAX)
+    }
+
+    /// The first `n` files in path order, for a view that shows only a few.
+    pub fn first_files(&self, n: usize) -> Vec<(String, String)> {
         self.entries
             .iter()
             .filter_map(|(k, e)| if let Entry::File(s) = e { Some((k.clone(), s.clone())) } else { None })
+            .take(n)
             .collect()
+    }
+
+    pub fn file_count(&self) -> usize {
+        self.entries.values().filter(|e| matches!(e, Entry::File(_))).count()
     }
 }
 

@@ -171,6 +171,10 @@ pub struct NodeView {
     /// The machine behind the node: `running`, `powered off` or `partitioned` (what `sim fail`,
     /// `sim partition` and `sim recover` change; the control plane only sees missing heartbeats).
     pub machine: String,
+    /// Files on the node's own disk (what hostPath volumes wrote): they outlive every pod and
+    /// end with the node. The first few, and how many there are.
+    pub disk: Vec<FileView>,
+    pub disk_files: usize,
     pub x: f64,
     pub y: f64,
     pub w: f64,
@@ -340,6 +344,15 @@ impl Cluster {
         (views, h)
     }
 
+    /// The first files on a node's own disk, where hostPath volumes keep theirs, and how many
+    /// there are.
+    fn node_disk(&self, node: &str) -> (Vec<FileView>, usize) {
+        match self.files.tree(&crate::fs::Backing::NodeDisk { node: node.to_string() }, 0) {
+            Some(t) => (file_views(t.first_files(FILES_SHOWN)), t.file_count()),
+            None => (Vec::new(), 0),
+        }
+    }
+
     /// The plain-data view of the cluster, laid out with `layout`'s slot memory.
     pub fn view(&self, layout: &mut Layout) -> View {
         let store = self.store();
@@ -350,6 +363,7 @@ impl Cluster {
             let pods: Vec<&Pod> = store.pods_on_node(&n.metadata.name).collect();
             let (pod_views, h) = self.column(layout, &n.metadata.name, &pods, x);
             tallest = tallest.max(h);
+            let (disk, disk_files) = self.node_disk(&n.metadata.name);
             nodes.push(NodeView {
                 name: n.metadata.name.clone(),
                 status: n.display_status(),
@@ -368,6 +382,8 @@ impl Cluster {
                     }
                     .to_string()
                 },
+                disk,
+                disk_files,
                 x,
                 y: NODES_Y,
                 w: NODE_WIDTH,
@@ -397,6 +413,8 @@ impl Cluster {
                     pod_cidr: String::new(),
                     unschedulable: false,
                     machine: String::new(),
+                    disk: Vec::new(),
+                    disk_files: 0,
                     x,
                     y: NODES_Y,
                     w: NODE_WIDTH,

@@ -76,3 +76,32 @@ test('a file on a PersistentVolume outlives its pod; one in the writable layer d
   assert.match(await page.textContent('[data-testid=volume-inspector]'), /default\/www-web-1/);
   assert.deepEqual(errors, []);
 });
+
+test('a hostPath file lives on the node: it outlives the pod and shows on the node', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.click('[data-testid=play]');
+  assert.equal(await page.locator('[data-testid=node-disk]').count(), 0, 'no node has written files yet');
+  const pod = [
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata: {name: logger}',
+    'spec:',
+    '  nodeName: node-2',
+    '  containers: [{name: app, image: nginx, volumeMounts: [{name: host, mountPath: /host}]}]',
+    '  volumes: [{name: host, hostPath: {path: /var/log/app, type: DirectoryOrCreate}}]',
+  ].join('\n');
+  await page.click('[data-testid=open-manifest]');
+  await page.fill('[data-testid=manifest-text]', pod);
+  await page.click('[data-testid=manifest-apply]');
+  await typeLine(page, 'sim advance 20s');
+  await typeLine(page, "kubectl exec logger -- sh -c 'echo started > /host/out.txt'");
+  await typeLine(page, 'kubectl delete pod logger --wait=false');
+  await typeLine(page, 'sim advance 40s');
+  assert.equal(await page.locator('[data-testid=pod][data-name=logger]').count(), 0, 'the pod is gone');
+  const chip = page.locator('[data-testid=node][data-name=node-2] [data-testid=node-disk]');
+  assert.equal(await chip.getAttribute('data-files'), '1', 'its file is still on node-2');
+  await page.click('[data-testid=node][data-name=node-2] .node-header');
+  assert.match(await page.textContent('[data-testid=node-disk-files]'), /\/var\/log\/app\/out\.txt\s+started/);
+  await screenshot(page, 'node-disk');
+  assert.deepEqual(errors, []);
+});

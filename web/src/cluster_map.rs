@@ -192,7 +192,7 @@ pub fn ClusterMap() -> impl IntoView {
             <svg class="map-svg" viewBox=view_box style:width=svg_width preserveAspectRatio="xMinYMin meet" role="group" aria-label="Nodes, pods and services">
                 <For
                     each=move || nodes.get()
-                    key=|n| format!("{}|{}|{}|{}", n.name, n.status, n.h, n.machine)
+                    key=|n| format!("{}|{}|{}|{}|{}", n.name, n.status, n.h, n.machine, n.disk_files)
                     children=move |n| node_box(sim, n)
                 />
                 {move || lane.get().map(|(x, y, w, h, n)| view! {
@@ -315,6 +315,13 @@ fn node_box(sim: Sim, n: NodeView) -> impl IntoView {
             >
                 <rect class="node-header-hit" x=n.x y=n.y width=n.w height=crate::inspectors::NODE_HEADER_HIT/>
                 <text class="node-name" x=n.x + 12.0 y=n.y + 22.0>{n.name.clone()}</text>
+                // The node's own disk, when hostPath volumes have written to it.
+                {(n.disk_files > 0).then(|| view! {
+                    <g class="disk-chip" data-testid="node-disk" data-files=n.disk_files.to_string()>
+                        <rect x=n.x + n.w - 78.0 y=n.y + 9.0 width="68" height="17" rx="4"/>
+                        <text x=n.x + n.w - 44.0 y=n.y + 21.5 text-anchor="middle">{format!("disk · {}", n.disk_files)}</text>
+                    </g>
+                })}
             </g>
             // A nested viewport clips a long status (Ready,SchedulingDisabled · …) at the node's
             // edge instead of letting it run into the next node; the whole line is its tooltip.

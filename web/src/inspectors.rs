@@ -47,6 +47,21 @@ pub fn NodeInspector() -> impl IntoView {
                                 <dt>"Pod CIDR"</dt><dd>{n.pod_cidr.clone()}</dd>
                                 <dt>"Pods"</dt><dd>{pods}</dd>
                             </dl>
+                            // hostPath volumes write to the node's own disk: their files stay with
+                            // the node, whatever happens to the pods.
+                            {(n.disk_files > 0).then(|| {
+                                let files = n
+                                    .disk
+                                    .iter()
+                                    .map(|f| view! { <li><code>{f.path.clone()}</code>" "<span class="preview">{f.preview.clone()}</span></li> })
+                                    .collect_view();
+                                let more = n.disk_files.saturating_sub(n.disk.len());
+                                view! {
+                                    <h3 class="inspector-h3">"Files on the node's disk (hostPath)"</h3>
+                                    <ul class="files" data-testid="node-disk-files">{files}</ul>
+                                    {(more > 0).then(|| view! { <p class="muted">{format!("and {more} more")}</p> })}
+                                }
+                            })}
                             <div class="actions">
                                 {action(sim, "node-cordon", cordon.0, cordon.1, "")}
                                 {action(sim, "node-drain", drain, "Drain", "")}
