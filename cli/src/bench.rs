@@ -26,6 +26,9 @@ pub struct Figures {
     pub first_pod_delete_us: u128,
     pub sim_seconds: i64,
     pub ready_pods: usize,
+    /// The median cost of the page's view of the whole cluster (what the page computes after every
+    /// command and clock tick), with its layout memory warm.
+    pub view_us: u128,
 }
 
 /// How many pod deletions are timed, spread over the workload.
@@ -119,6 +122,15 @@ pub fn run(size: &Size) -> Result<Figures, String> {
     costs.sort();
     let pod_delete_us = costs.get(costs.len() / 2).copied().unwrap_or(0);
     let pod_delete_p90_us = costs.get(costs.len() * 9 / 10).copied().unwrap_or(0);
+    let mut layout = podscape_core::view::Layout::default();
+    let mut views: Vec<u128> = (0..11)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(c.view(&mut layout));
+            t.elapsed().as_micros()
+        })
+        .collect();
+    views.sort();
     Ok(Figures {
         settle_ms,
         boot_ms,
@@ -128,5 +140,6 @@ pub fn run(size: &Size) -> Result<Figures, String> {
         first_pod_delete_us,
         sim_seconds: (c.now() - start_sim).as_secs(),
         ready_pods,
+        view_us: views[views.len() / 2],
     })
 }

@@ -149,7 +149,7 @@ fn main() -> ExitCode {
                             "nodes": nodes, "pods": pods, "services": services,
                             "settle_ms": f.settle_ms, "boot_ms": f.boot_ms,
                             "peak_rss_mb": (f.peak_rss_mb * 10.0).round() / 10.0,
-                            "pod_delete_us": f.pod_delete_us, "pod_delete_p90_us": f.pod_delete_p90_us, "first_pod_delete_us": f.first_pod_delete_us, "sim_seconds": f.sim_seconds, "ready_pods": f.ready_pods,
+                            "pod_delete_us": f.pod_delete_us, "pod_delete_p90_us": f.pod_delete_p90_us, "first_pod_delete_us": f.first_pod_delete_us, "sim_seconds": f.sim_seconds, "ready_pods": f.ready_pods, "view_us": f.view_us,
                         })
                     );
                     ExitCode::SUCCESS

@@ -138,7 +138,7 @@ fn bench_prints_one_json_line() {
     let text = stdout(&out);
     assert_eq!(text.lines().count(), 1);
     let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
-    for field in ["settle_ms", "peak_rss_mb", "pod_delete_us"] {
+    for field in ["settle_ms", "peak_rss_mb", "pod_delete_us", "view_us"] {
         assert!(v[field].is_number(), "{field} in {text}");
     }
     assert_eq!(v["ready_pods"], 30);
