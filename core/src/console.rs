@@ -145,7 +145,9 @@ impl Cluster {
     /// Moves time until `done` holds or `limit` has passed, stopping at each scheduled event to
     /// look; returns whether `done` held. This is how verbs that wait in real kubectl wait here.
     pub(crate) fn run_until(&mut self, limit: crate::SimDuration, done: impl Fn(&Cluster) -> bool) -> bool {
-        let deadline = self.now + limit;
+        // However long a timeout asks for, one line moves time at most as far as `sim advance`
+        // may, so no line keeps the page busy for years of simulated time.
+        let deadline = self.now + limit.min(sim::MAX_ADVANCE);
         loop {
             self.settle();
             if done(self) {

@@ -135,11 +135,6 @@ impl Recorder {
     }
 
     /// Log entries after `seq` (those still kept).
-    /// The sequence number of the newest entry (0 before any).
-    pub fn last_seq(&self) -> u64 {
-        self.seq
-    }
-
     pub fn since(&self, seq: u64) -> impl Iterator<Item = &LogEntry> {
         self.log.iter().filter(move |e| e.seq > seq)
     }

@@ -137,6 +137,16 @@ impl History {
                 self.config.nodes
             ));
         }
+        // Each node takes the next /24 of the pod network (the first one stays free); a network
+        // the cluster cannot use falls back to the default one.
+        if let Some(net) = crate::ipam::Cidr::parse(&self.config.pod_cidr).filter(|c| c.prefix <= 24)
+            && net.size() / 256 <= self.config.nodes as u64
+        {
+            return bad(format!(
+                "config.podCidr: Invalid value: \"{}\": too small for {} nodes (one /24 each)",
+                self.config.pod_cidr, self.config.nodes
+            ));
+        }
         if self.lines.len() > MAX_LINES {
             return bad(format!("lines: Too many: {}: must have at most {MAX_LINES} items", self.lines.len()));
         }
@@ -186,6 +196,15 @@ impl History {
             }
             advance_to(&mut c, l.at);
             c.run(&l.line, &l.files);
+            // A line that moves time (sim advance, kubectl wait) ended before the next one ran;
+            // one that runs past it means the history was not written by this cluster.
+            let next = self.lines.get(i + 1).map_or(self.now, |n| n.at);
+            if c.now().millis() > next {
+                return Err(HistoryError(format!(
+                    "lines[{i}]: `{}` moves time past the line after it: the history does not replay",
+                    l.line
+                )));
+            }
         }
         if let Some((_, at)) = mark.filter(|_| step_start.is_none()) {
             advance_to(&mut c, at);

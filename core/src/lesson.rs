@@ -264,7 +264,7 @@ impl Check {
             ["an", "event", reason, "about", object] => {
                 let (kind, name) =
                     object.split_once('/').ok_or_else(|| format!("{object}: the object is KIND/NAME"))?;
-                if kind.is_empty() || name.is_empty() || name[..name.len() - 1].contains('*') {
+                if kind.is_empty() || name.is_empty() || name.strip_suffix('*').unwrap_or(name).contains('*') {
                     return Err(format!("{object}: the object is KIND/NAME, with at most a trailing *"));
                 }
                 Ok(Check::EventRecorded { reason: reason.to_string(), object: Some(object.to_ascii_lowercase()) })

@@ -222,7 +222,7 @@ impl Cluster {
 
     /// The sequence number of the newest Event log entry, to follow the log from here.
     pub fn last_event_seq(&self) -> u64 {
-        self.recorder.last_seq()
+        self.recorder.count()
     }
 
     /// The command log since the cluster was made.

@@ -98,6 +98,10 @@ fn histories_that_cannot_be_replayed_are_refused_with_the_reason() {
         (good.to_json().replace("\"clock\"", "\"surprise\":1,\"clock\""), "unknown field `surprise`"),
         (good.to_json().replace("\"nodes\":3", "\"nodes\":100000"), "config.nodes: Invalid value: 100000"),
         (good.to_json().replace("\"speed\":1", "\"speed\":1000"), "clock.speed: Invalid value: 1000"),
+        (
+            good.to_json().replace("10.244.0.0/16", "10.0.0.0/24"),
+            "config.podCidr: Invalid value: \"10.0.0.0/24\": too small for 3 nodes",
+        ),
     ];
     for (text, want) in cases {
         let e = History::from_json(&text).expect_err(&text);
@@ -108,6 +112,20 @@ fn histories_that_cannot_be_replayed_are_refused_with_the_reason() {
     h.lines.push(podscape_core::LogLine { at: h.now + 5, line: "kubectl get pods".into(), files: Default::default() });
     h.now += 20;
     assert!(History::from_json(&h.to_json()).unwrap_err().0.starts_with("lines[1].at: Invalid value"));
+    // A line that moves time further than the history says refuses the replay, before the page
+    // would show a cluster that differs from the one saved.
+    let mut h = good.clone();
+    h.lines.push(podscape_core::LogLine { at: h.now, line: "sim advance 1h".into(), files: Default::default() });
+    h.now += 10_000;
+    let e = History::from_json(&h.to_json()).unwrap().replay().unwrap_err();
+    assert!(e.0.starts_with("lines[0]: `sim advance 1h` moves time past the line after it"), "{e}");
+    // However long a line asks to wait, it moves time a day at most.
+    let mut c = Cluster::new(Config::default());
+    let out = c.run("sim advance 100000h", &NoFiles);
+    assert_eq!(out.stderr.trim(), "error: sim advance: at most 24h0m0s at a time");
+    let pod = c.run("kubectl get pods -o name", &NoFiles).stdout.lines().next().unwrap().to_string();
+    let out = c.run(&format!("kubectl wait --for=jsonpath={{.status.phase}}=Nope {pod} --timeout=100000h"), &NoFiles);
+    assert!(c.now().millis() - podscape_core::SimTime::SESSION_START.millis() <= 24 * 3600 * 1000, "{out:?}");
     let mut h = good.clone();
     h.now += 40 * 24 * 3600 * 1000;
     assert!(History::from_json(&h.to_json()).unwrap_err().0.contains("more than 31 days"));

@@ -79,6 +79,7 @@ fn an_event_check_wants_an_event_after_it_became_current() {
     for (phrase, want) in [
         ("an event Killing about backend", "backend: the object is KIND/NAME"),
         ("an event Killing about pod/*b", "pod/*b: the object is KIND/NAME, with at most a trailing *"),
+        ("an event Killing about pod/é*x", "pod/é*x: the object is KIND/NAME, with at most a trailing *"),
     ] {
         let e = podscape_core::lesson::Check::parse(phrase).unwrap_err();
         assert!(e.starts_with(want), "{phrase}: {e}");

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import { useDist, openFresh, screenshot } from './harness.mjs';
 
 let server;
@@ -166,11 +167,30 @@ test('saved work that cannot be opened is set aside with a message, and the page
   }
 });
 
+test('a damaged link leaves the work this browser kept as it was', async () => {
+  const { ctx, page, errors } = await open(server.url);
+  await page.click('[data-testid=play]');
+  await run(page, 'kubectl scale deployment frontend --replicas=3');
+  await saved(page, 'podscape:sandbox');
+  const before = await pods(page);
+  // Another query string: a full load, not a jump within the page.
+  await page.goto(`${server.url}?again=1#h=AAAA`);
+  await page.waitForSelector('[data-testid=notice]');
+  assert.match(await page.textContent('[data-testid=notice]'), /The link's cluster could not be opened/);
+  assert.deepEqual(await pods(page), before, 'the kept cluster is opened instead');
+  assert.match(await page.evaluate(() => localStorage.getItem('podscape:sandbox')), /replicas=3/, 'and it is still kept');
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
 test('a damaged link opens a fresh cluster with a message', async () => {
-  for (const hash of ['#h=!!!', '#h=AAAA', '#h=q1YqSSxJVbJSMDEwMjIyNDCwNDdV0lEqSCzKBAAAAP__']) {
+  // A few kilobytes that unpack to 20 MB: refused as they unpack, not after.
+  const bomb = zlib.deflateRawSync(Buffer.alloc(20 * 1024 * 1024, 32)).toString('base64url');
+  for (const hash of ['#h=!!!', '#h=AAAA', '#h=q1YqSSxJVbJSMDEwMjIyNDCwNDdV0lEqSCzKBAAAAP__', `#h=${bomb}`]) {
     const { ctx, page, errors } = await open(`${server.url}${hash}`);
     await page.waitForSelector('[data-testid=notice]');
-    assert.match(await page.textContent('[data-testid=notice]'), /The link's cluster could not be opened: .+\. This is a fresh cluster\./);
+    assert.match(await page.textContent('[data-testid=notice]'), /The link's cluster could not be opened: .+\./);
+    if (hash.length > 1000) assert.match(await page.textContent('[data-testid=notice]'), /unpacks to more than 16 MB/);
     assert.equal(await page.locator('[data-testid=node]').count(), 3);
     assert.deepEqual(errors, []);
     await ctx.close();

@@ -90,24 +90,31 @@ pub fn App() -> impl IntoView {
 
 /// Opens the page's cluster: the lesson, if one is named, then the learner's work on it (from the
 /// link, if `use_link` and the URL carries one, else from this browser's storage), and from then on
-/// keeps the work after every command.
+/// keeps the work after every command. A later load (a host's `podscape:load`) supersedes an
+/// earlier one still waiting for the network.
 async fn open_page(sim: Sim, scenario: Option<String>, use_link: bool) {
+    let load = sim.begin_load();
+    let current = move || sim.alive() && sim.is_current_load(load);
     let mut key = saved::storage_key(scenario.as_deref());
     let kept = sim.stop_keeping();
     if let Some(s) = &scenario
-        && !start_scenario(sim, s).await
+        && !(start_scenario(sim, s).await && current())
     {
-        // The lesson did not open, so the cluster on the page is still the one kept before.
-        if let Some(old) = kept {
-            sim.keep_under(old);
+        if current() {
+            // The lesson did not open, so the cluster on the page is still the one kept before.
+            if let Some(old) = kept {
+                sim.keep_under(old);
+            }
+            sim.report_to_host(sim.lesson_error.get_untracked().unwrap_or_default());
         }
         return;
     }
     let link = if use_link { saved::link_payload() } else { None };
+    let mut from_link = false;
     if let Some(payload) = link {
         // A link wins over what this browser kept: it was shared on purpose.
         let json = saved::read_link(&payload).await;
-        if !sim.alive() {
+        if !current() {
             return;
         }
         let history = json.and_then(|json| History::from_json(&json).map_err(|e| e.to_string()));
@@ -115,7 +122,7 @@ async fn open_page(sim: Sim, scenario: Option<String>, use_link: bool) {
             Ok(h) => {
                 if let Some(lesson) = sim.lesson_needed(&h) {
                     key = saved::storage_key(Some(&lesson));
-                    if !start_scenario(sim, &lesson).await {
+                    if !(start_scenario(sim, &lesson).await && current()) {
                         return;
                     }
                 }
@@ -124,17 +131,29 @@ async fn open_page(sim: Sim, scenario: Option<String>, use_link: bool) {
             Err(why) => Err(why),
         };
         match opened {
-            Ok(n) => sim.notice.set(Some(format!("Opened the cluster from the link ({n} commands replayed)."))),
+            Ok(n) => {
+                from_link = true;
+                // What this browser kept for the lesson is not lost to the shared cluster.
+                let mut text = format!("Opened the cluster from the link ({n} commands replayed).");
+                if let Some(old) = saved::load(&key) {
+                    let aside = saved::set_aside_key(&key);
+                    saved::store(&aside, &old);
+                    text += &format!(" Your own saved work was set aside in this browser's storage as \"{aside}\".");
+                }
+                sim.notice.set(Some(text));
+            }
             Err(why) => {
+                // What this browser kept is opened instead, below, and the message stays.
                 saved::clear_link();
-                sim.notice
-                    .set(Some(format!("The link's cluster could not be opened: {why}. This is a fresh cluster.")));
+                sim.notice.set(Some(format!("The link's cluster could not be opened: {why}.")));
             }
         }
-    } else if let Some(text) = saved::load(&key) {
+    }
+    if !from_link && let Some(text) = saved::load(&key) {
         let opened = History::from_json(&text).map_err(|e| e.to_string()).and_then(|h| sim.open_history(&h));
+        let link_refused = sim.notice.with_untracked(|n| n.as_ref().is_some_and(|t| t.starts_with("The link's")));
         match opened {
-            Ok(n) if n > 0 => {
+            Ok(n) if n > 0 && !link_refused => {
                 sim.notice.set(Some(format!("Welcome back: your cluster is as you left it ({n} commands replayed).")))
             }
             Ok(_) => {}
@@ -173,19 +192,28 @@ pub async fn open_file(sim: Sim, text: String) {
             }
             return;
         }
-        sim.keep_under(saved::storage_key(Some(lesson)));
     }
     match sim.open_history(&history) {
         Ok(n) => {
+            if let Some(lesson) = &switched {
+                // The file's cluster replaces what was kept for its lesson: set that aside first.
+                let key = saved::storage_key(Some(lesson));
+                if let Some(old) = saved::load(&key) {
+                    saved::store(&saved::set_aside_key(&key), &old);
+                }
+                sim.keep_under(key);
+            }
             sim.notice.set(Some(format!("Opened the saved cluster ({n} commands replayed).")));
             sim.persist();
         }
-        Err(why) => sim.notice.set(Some(match switched {
-            None => format!("That file could not be opened: {why}. Nothing changed."),
+        Err(why) => match switched {
+            None => sim.notice.set(Some(format!("That file could not be opened: {why}. Nothing changed."))),
             Some(lesson) => {
-                format!("That file could not be opened: {why}. The lesson \"{lesson}\" is open from its start.")
+                // The lesson the file names is open; bring back the learner's own work on it.
+                Box::pin(open_page(sim, Some(lesson.clone()), false)).await;
+                sim.notice.set(Some(format!("That file could not be opened: {why}. The lesson \"{lesson}\" is open.")));
             }
-        })),
+        },
     }
 }
 

@@ -79,7 +79,13 @@ pub async fn read_link(payload: &str) -> Result<String, String> {
     let packed = URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .map_err(|_| "the link is damaged (not base64)".to_string())?;
-    let bytes = decompress(&packed).await.map_err(|_| "the link is damaged (not compressed data)".to_string())?;
+    let bytes = decompress(&packed).await.map_err(|e| {
+        if e.as_string().as_deref() == Some("too large") {
+            format!("the link unpacks to more than {} MB", MAX_UNPACKED / (1024 * 1024))
+        } else {
+            "the link is damaged (not compressed data)".to_string()
+        }
+    })?;
     String::from_utf8(bytes).map_err(|_| "the link is damaged (not text)".to_string())
 }
 
@@ -106,23 +112,38 @@ extern "C" {
     fn new(format: &str) -> Result<JsDecompressionStream, JsValue>;
 }
 
+/// The most a link may unpack to: far above any real history, far below what would exhaust the
+/// page (a few hundred bytes of DEFLATE can claim gigabytes).
+const MAX_UNPACKED: usize = 16 * 1024 * 1024;
+
 async fn compress(bytes: &[u8]) -> Result<Vec<u8>, JsValue> {
     let stream = JsCompressionStream::new("deflate-raw")?;
-    transform(bytes, stream.unchecked_ref()).await
+    transform(bytes, stream.unchecked_ref(), usize::MAX).await
 }
 
 async fn decompress(bytes: &[u8]) -> Result<Vec<u8>, JsValue> {
     let stream = JsDecompressionStream::new("deflate-raw")?;
-    transform(bytes, stream.unchecked_ref()).await
+    transform(bytes, stream.unchecked_ref(), MAX_UNPACKED).await
 }
 
-/// Pipes `bytes` through a transform stream and collects what comes out.
-async fn transform(bytes: &[u8], through: &web_sys::ReadableWritablePair) -> Result<Vec<u8>, JsValue> {
+/// Pipes `bytes` through a transform stream and collects what comes out, stopping (with an
+/// error) once it passes `limit`.
+async fn transform(bytes: &[u8], through: &web_sys::ReadableWritablePair, limit: usize) -> Result<Vec<u8>, JsValue> {
     let parts = js_sys::Array::new();
     parts.push(&js_sys::Uint8Array::from(bytes));
     let blob = web_sys::Blob::new_with_u8_array_sequence(&parts)?;
     let out = blob.stream().pipe_through(through);
-    let response = web_sys::Response::new_with_opt_readable_stream(Some(&out))?;
-    let buffer = JsFuture::from(response.array_buffer()?).await?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    let reader: web_sys::ReadableStreamDefaultReader = out.get_reader().unchecked_into();
+    let mut collected = Vec::new();
+    loop {
+        let chunk: web_sys::ReadableStreamReadResult = JsFuture::from(reader.read()).await?.unchecked_into();
+        if chunk.get_done().unwrap_or(true) {
+            return Ok(collected);
+        }
+        collected.extend(js_sys::Uint8Array::new(&chunk.get_value()).to_vec());
+        if collected.len() > limit {
+            let _ = reader.cancel();
+            return Err(JsValue::from_str("too large"));
+        }
+    }
 }

@@ -117,6 +117,8 @@ pub struct Sim {
     api: StoredValue<Option<crate::host_api::HostApi>>,
     /// The last Event sequence number the host page was sent.
     events_sent: StoredValue<u64>,
+    /// The newest load of a lesson or saved work; an older one still waiting gives up.
+    loads: StoredValue<u64>,
 }
 
 /// Clock ticks between autosaves while time runs (about three seconds at the page's tick).
@@ -155,6 +157,7 @@ impl Sim {
             notice: RwSignal::new(None),
             api: StoredValue::new(None),
             events_sent: StoredValue::new(0),
+            loads: StoredValue::new(0),
         }
     }
 
@@ -276,7 +279,7 @@ impl Sim {
     }
 
     fn replace_cluster(&self, cluster: Cluster) {
-        // Another cluster's Events are numbered afresh: the host hears them from its start.
+        // Another cluster's Events are numbered afresh: the host hears those recorded from now on.
         self.events_sent.set_value(cluster.last_event_seq());
         self.cluster.set_value(cluster);
         self.layout.set_value(Layout::default());
@@ -349,12 +352,9 @@ impl Sim {
                 return;
             }
         }
-        let config = self.config.get_value();
-        self.cluster.set_value(Cluster::new(config));
-        self.layout.set_value(Layout::default());
-        self.console.set(Vec::new());
-        self.clear_selection();
-        self.refresh();
+        // The cluster as it began: the page's, or the one a saved history was made with.
+        let config = self.cluster.try_with_value(|c| c.config().clone()).unwrap_or_else(|| self.config.get_value());
+        self.replace_cluster(Cluster::new(config));
         self.persist();
     }
 
@@ -470,6 +470,30 @@ impl Sim {
         Ok(theirs.len())
     }
 
+    /// Starts a load (of a lesson or saved work) and returns its number.
+    pub fn begin_load(&self) -> u64 {
+        self.loads
+            .try_update_value(|n| {
+                *n += 1;
+                *n
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether load `n` is still the newest.
+    pub fn is_current_load(&self, n: u64) -> bool {
+        self.loads.try_get_value() == Some(n)
+    }
+
+    /// Tells the host page something it asked for could not be done.
+    pub fn report_to_host(&self, message: String) {
+        self.api.with_value(|api| {
+            if let Some(api) = api {
+                api.error(message);
+            }
+        });
+    }
+
     /// Whether the page still holds this `Sim` (an awaited fetch may outlive it).
     pub fn alive(&self) -> bool {
         self.cluster.try_with_value(|_| ()).is_some()
@@ -506,7 +530,7 @@ impl Sim {
 
     /// Lets the host page drive the cluster and hear about it.
     pub fn connect_host(&self, api: crate::host_api::HostApi) {
-        // Only Events from now on: the host asked for what happens, not for the history.
+        // Events from now on: the host asked for what happens, not for the history.
         self.events_sent.set_value(self.cluster.with_value(Cluster::last_event_seq));
         self.api.set_value(Some(api));
     }

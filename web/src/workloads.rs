@@ -76,6 +76,11 @@ fn deployment_card(sim: Sim, form: RwSignal<Option<Form>>, d: DeploymentView) ->
     };
     let (point_card, point_focus) = (point.clone(), point.clone());
     let leave = move || sim.group.set(None);
+    // A card redrawn under the pointer (its counts changed) gets no leave event: the group is
+    // forgotten with the card, and the next pointing sets it again.
+    on_cleanup(move || {
+        let _ = sim.group.try_set(None);
+    });
     view! {
         <article
             class="deployment"

@@ -388,7 +388,7 @@ fn get(c: &mut Cluster, words: &[String], out: &mut Output) {
     let id = |o: &Object| (o.kind(), o.meta().namespace.clone(), o.meta().name.clone(), o.meta().uid.clone());
     let mut seen: std::collections::BTreeMap<_, Object> = list_now(c).into_iter().map(|o| (id(&o), o)).collect();
     let mut header = !found.is_empty() || args.flag("no-headers") || !matches!(fmt, "" | "wide");
-    let deadline = c.now + watch_timeout.unwrap_or(SimDuration::seconds(300));
+    let deadline = c.now + watch_timeout.unwrap_or(SimDuration::seconds(300)).min(super::sim::MAX_ADVANCE);
     let quiet = SimDuration::seconds(30);
     let mut last_change = c.now;
     let mut print = |o: &Object, now: crate::SimTime, out: &mut Output| match fmt {

@@ -330,10 +330,16 @@ fn node_fault(c: &mut Cluster, name: &str, fault: Fault, out: &mut Output) {
 /// How far `sim step` looks for the next scheduled event.
 const STEP_HORIZON: SimDuration = SimDuration::seconds(24 * 3600);
 
+/// The most one `sim advance` (or a timeout) moves time: a day, a few seconds of work even with
+/// traffic running.
+pub const MAX_ADVANCE: SimDuration = SimDuration::seconds(24 * 3600);
+
 pub fn run(c: &mut Cluster, words: &[String]) -> Output {
     let mut out = Output::default();
     match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["advance", d] => match SimDuration::parse(d) {
+            // A bound, so one line cannot keep the page busy for years of simulated time.
+            Ok(d) if d > MAX_ADVANCE => out.fail(format!("error: sim advance: at most {MAX_ADVANCE} at a time")),
             Ok(d) if d.as_millis() >= 0 => {
                 c.advance(d);
                 out.outln(format!("time advanced {d} to {}", c.now().rfc3339()));
