@@ -438,13 +438,14 @@ impl Cluster {
         let rows = |n: usize| n.div_ceil(per_row) as f64 * (VOLUME_HEIGHT + POD_GAP);
         let (mut claims, mut storage_classes) = claim_views(self);
         let pv_names: Vec<String> = store.list::<PersistentVolume>(None).map(|pv| pv.metadata.name.clone()).collect();
+        let pv_index: BTreeMap<&str, usize> = pv_names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
         // The claims row and the volumes row appear together, so the first claim or volume does
         // not push the other down later.
         let has_storage = !claims.is_empty() || !pv_names.is_empty();
         let mut seats: Vec<usize> = Vec::with_capacity(claims.len());
         let mut taken: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
         for c in &claims {
-            let seat = pv_names.iter().position(|n| !c.volume.is_empty() && *n == c.volume);
+            let seat = pv_index.get(c.volume.as_str()).copied();
             if let Some(i) = seat {
                 taken.insert(i);
             }

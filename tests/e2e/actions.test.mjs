@@ -4,7 +4,7 @@
 // YAML; the event log.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useDist, openPage, screenshot } from './harness.mjs';
+import { useDist, openPage, screenshot, pasteManifest } from './harness.mjs';
 
 let server;
 let browser;
@@ -189,12 +189,7 @@ test('why a pod is not running is on the pod, with the Event one click away', as
   const { page, errors } = await openPage(browser, server.url);
   await page.click('[data-testid=play]');
   // A pod no node can hold waits in the Unscheduled lane, saying why.
-  await page.click('[data-testid=open-manifest]');
-  await page.fill(
-    '[data-testid=manifest-text]',
-    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: huge\nspec:\n  containers:\n  - name: app\n    image: nginx\n    resources:\n      requests:\n        cpu: "64"\n',
-  );
-  await page.click('[data-testid=manifest-apply]');
+  await pasteManifest(page, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: huge\nspec:\n  containers:\n  - name: app\n    image: nginx\n    resources:\n      requests:\n        cpu: "64"\n');
   await run(page, 'sim advance 2s');
   const huge = page.locator('[data-testid=pod][data-name=huge]');
   assert.equal(await huge.getAttribute('data-node'), '');
@@ -249,12 +244,7 @@ test('a claim made from the Storage card waits for its first pod, then binds', a
   // On the map, a pending claim waits in the claims row; a click asks describe why it waits.
   await page.click('[data-testid=claim-box][data-name=notes]');
   assert.match(await lastLine(page), /kubectl describe pvc notes[\s\S]*Status:\s+Pending[\s\S]*WaitForFirstConsumer/);
-  await page.click('[data-testid=open-manifest]');
-  await page.fill(
-    '[data-testid=manifest-text]',
-    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: writer\nspec:\n  containers:\n  - name: app\n    image: nginx\n    volumeMounts:\n    - name: notes\n      mountPath: /notes\n  volumes:\n  - name: notes\n    persistentVolumeClaim:\n      claimName: notes\n',
-  );
-  await page.click('[data-testid=manifest-apply]');
+  await pasteManifest(page, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: writer\nspec:\n  containers:\n  - name: app\n    image: nginx\n    volumeMounts:\n    - name: notes\n      mountPath: /notes\n  volumes:\n  - name: notes\n    persistentVolumeClaim:\n      claimName: notes\n');
   await run(page, 'sim advance 20s');
   assert.equal(await claim.getAttribute('data-phase'), 'Bound');
   assert.match(await claim.innerText(), /Bound 2Gi RWX standard · used by writer/);

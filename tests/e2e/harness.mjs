@@ -119,3 +119,10 @@ export async function openFresh(browser, url, { viewport = { width: 1400, height
   if (waitFor) await page.waitForSelector(waitFor);
   return { ctx, page, errors };
 }
+
+/** Applies a manifest the way a learner does: the YAML… box, pasted text, Apply. */
+export async function pasteManifest(page, text) {
+  await page.click('[data-testid=open-manifest]');
+  await page.fill('[data-testid=manifest-text]', text);
+  await page.click('[data-testid=manifest-apply]');
+}

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { useDist, openFresh } from './harness.mjs';
+import { useDist, openFresh, pasteManifest } from './harness.mjs';
 
 const PAYLOADS = [
   '<img src=x onerror="window.__pwned=1">',
@@ -94,9 +94,7 @@ test('names, labels, annotations and manifests are shown as text, never as marku
     '    metadata: {labels: {app: web}}',
     `    spec: {containers: [{name: web, image: ${JSON.stringify(PAYLOADS[1])}, env: [{name: X, value: ${JSON.stringify(PAYLOADS[3])}}]}]}`,
   ].join('\n');
-  await page.click('[data-testid=open-manifest]');
-  await page.fill('[data-testid=manifest-text]', manifest);
-  await page.click('[data-testid=manifest-apply]');
+  await pasteManifest(page, manifest);
   await run(page, 'sim advance 10s');
   await run(page, 'kubectl get deploy web -o yaml');
   await run(page, 'kubectl get events');

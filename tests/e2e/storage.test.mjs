@@ -3,7 +3,7 @@
 // there after the pod is deleted; a file in the container's own layer is gone after a crash.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useDist, openPage, screenshot } from './harness.mjs';
+import { useDist, openPage, screenshot, pasteManifest } from './harness.mjs';
 
 let server;
 let browser;
@@ -90,9 +90,7 @@ test('a hostPath file lives on the node: it outlives the pod and shows on the no
     '  containers: [{name: app, image: nginx, volumeMounts: [{name: host, mountPath: /host}]}]',
     '  volumes: [{name: host, hostPath: {path: /var/log/app, type: DirectoryOrCreate}}]',
   ].join('\n');
-  await page.click('[data-testid=open-manifest]');
-  await page.fill('[data-testid=manifest-text]', pod);
-  await page.click('[data-testid=manifest-apply]');
+  await pasteManifest(page, pod);
   await typeLine(page, 'sim advance 20s');
   await typeLine(page, "kubectl exec logger -- sh -c 'echo started > /host/out.txt'");
   await typeLine(page, 'kubectl delete pod logger --wait=false');

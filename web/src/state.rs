@@ -98,7 +98,6 @@ pub struct Sim {
     pub selected_service: RwSignal<Option<String>>,
     /// The workload pointed at, whose pods the map brings out.
     pub group: RwSignal<Option<Group>>,
-    config: StoredValue<Config>,
     lesson_state: StoredValue<Option<Lesson>>,
     /// The lesson panel's view (None: no lesson), and why a lesson could not start.
     pub lesson: RwSignal<Option<LessonView>>,
@@ -146,7 +145,6 @@ impl Sim {
             selected_node: RwSignal::new(None),
             selected_service: RwSignal::new(None),
             group: RwSignal::new(None),
-            config: StoredValue::new(config),
             lesson_state: StoredValue::new(None),
             lesson: RwSignal::new(None),
             lesson_error: RwSignal::new(None),
@@ -353,7 +351,7 @@ impl Sim {
             }
         }
         // The cluster as it began: the page's, or the one a saved history was made with.
-        let config = self.cluster.try_with_value(|c| c.config().clone()).unwrap_or_else(|| self.config.get_value());
+        let Some(config) = self.cluster.try_with_value(|c| c.config().clone()) else { return };
         self.replace_cluster(Cluster::new(config));
         self.persist();
     }
