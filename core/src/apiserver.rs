@@ -5,7 +5,7 @@
 use std::fmt;
 
 use crate::api::meta::{Condition, Time, set_condition};
-use crate::api::{Kind, Object, ObjectKey, Pod, Service};
+use crate::api::{ConfigMap, Deployment, Kind, Object, ObjectKey, Pod, ReplicaSet, Secret, Service};
 use crate::validation::{FieldError, aggregate, validate_object};
 use crate::{Cluster, informers};
 
@@ -153,8 +153,7 @@ impl Cluster {
         if matches!(kind, Kind::Deployment | Kind::ReplicaSet) {
             m.generation = 1;
         }
-        self.write(obj.clone());
-        Ok(obj)
+        Ok(self.write(obj))
     }
 
     /// Replaces an object (controllers writing spec or status, kubectl apply). Identity and
@@ -162,7 +161,9 @@ impl Cluster {
     pub(crate) fn api_update(&mut self, mut obj: Object) -> Result<Object, ApiError> {
         let kind = obj.kind();
         let key = obj.key();
-        let Some(old) = self.store.get_object(kind, &key) else {
+        // The stored object is read in place, kind by kind: cloning it whole for these checks
+        // would copy a large Endpoints or EndpointSlice at every controller write.
+        let Some(om) = self.store.meta_of(kind, &key).cloned() else {
             return Err(ApiError::not_found(kind, &key.name));
         };
         let errs = validate_object(&obj);
@@ -170,11 +171,14 @@ impl Cluster {
             return Err(ApiError::invalid(kind, &key.name, &errs));
         }
         self.admit(&mut obj, false)?;
-        let immutable = match (&old, &obj) {
-            (Object::ConfigMap(a), Object::ConfigMap(b)) => {
-                a.immutable == Some(true) && (a.data != b.data || a.binary_data != b.binary_data)
+        let immutable = match &obj {
+            Object::ConfigMap(b) => self
+                .store
+                .get::<ConfigMap>(&key)
+                .is_some_and(|a| a.immutable == Some(true) && (a.data != b.data || a.binary_data != b.binary_data)),
+            Object::Secret(b) => {
+                self.store.get::<Secret>(&key).is_some_and(|a| a.immutable == Some(true) && a.data != b.data)
             }
-            (Object::Secret(a), Object::Secret(b)) => a.immutable == Some(true) && a.data != b.data,
             _ => false,
         };
         if immutable {
@@ -184,18 +188,20 @@ impl Cluster {
                 &[FieldError::forbidden("data", "field is immutable when `immutable` is set")],
             ));
         }
-        if let (Object::Pod(before), Object::Pod(after)) = (&old, &obj)
+        if let Object::Pod(after) = &obj
+            && let Some(before) = self.store.get::<Pod>(&key)
             && !pod_update_allowed(before, after)
         {
             return Err(ApiError::invalid(kind, &key.name, &[FieldError::forbidden("spec", POD_UPDATE_FORBIDDEN)]));
         }
-        if let (Object::Service(before), Object::Service(after)) = (&old, &mut obj) {
-            self.reallocate_node_ports(before, after)?;
+        if let Object::Service(after) = &mut obj
+            && let Some(before) = self.store.get::<Service>(&key).cloned()
+        {
+            self.reallocate_node_ports(&before, after)?;
         }
-        let om = old.meta().clone();
-        let spec_changed = match (&old, &obj) {
-            (Object::Deployment(a), Object::Deployment(b)) => a.spec != b.spec,
-            (Object::ReplicaSet(a), Object::ReplicaSet(b)) => a.spec != b.spec,
+        let spec_changed = match &obj {
+            Object::Deployment(b) => self.store.get::<Deployment>(&key).is_some_and(|a| a.spec != b.spec),
+            Object::ReplicaSet(b) => self.store.get::<ReplicaSet>(&key).is_some_and(|a| a.spec != b.spec),
             _ => false,
         };
         let rv = self.store.next_resource_version();
@@ -206,8 +212,7 @@ impl Cluster {
         m.deletion_grace_period_seconds = m.deletion_grace_period_seconds.or(om.deletion_grace_period_seconds);
         m.resource_version = rv;
         m.generation = if spec_changed { om.generation + 1 } else { om.generation };
-        self.write(obj.clone());
-        Ok(obj)
+        Ok(self.write(obj))
     }
 
     /// Deletes an object as `DELETE` does: a pod on a node gets a deletion timestamp and its grace
@@ -235,9 +240,7 @@ impl Cluster {
             p.metadata.deletion_timestamp = Some(Time(self.now + crate::time::SimDuration::seconds(grace)));
             p.metadata.deletion_grace_period_seconds = Some(grace);
             p.metadata.resource_version = self.store.next_resource_version();
-            let out = Object::Pod(p.clone());
-            self.write(out.clone());
-            return Ok(out);
+            return Ok(self.write(Object::Pod(p)));
         }
         self.api_remove(kind, key);
         Ok(obj)
@@ -313,12 +316,12 @@ impl Cluster {
     }
 
     /// Stores an object that passed the write path and tells the informers.
-    fn write(&mut self, obj: Object) {
+    fn write(&mut self, obj: Object) -> Object {
         let kind = obj.kind();
         let key = obj.key();
-        let old = self.store.put_object(obj);
-        let new = self.store.get_object(kind, &key);
-        informers::notify(self, kind, &key, old.as_ref(), new.as_ref());
+        let old = self.store.put_object(obj.clone());
+        informers::notify(self, kind, &key, old.as_ref(), Some(&obj));
+        obj
     }
 
     /// A Service changed: node ports it no longer has are released, new ones allocated (a

@@ -137,6 +137,19 @@ pub fn reference(kind: Kind, meta: &crate::api::ObjectMeta) -> ObjectReference {
     }
 }
 
+/// True when `r` is exactly the targetRef an endpoint controller writes for `pod` (a
+/// [`reference`] without apiVersion), compared in place so that an unchanged endpoint costs no
+/// allocation.
+pub fn is_pod_target(r: &ObjectReference, pod: &Pod) -> bool {
+    r.api_version.is_empty()
+        && r.kind == Kind::Pod.name()
+        && r.namespace == pod.metadata.namespace
+        && r.name == pod.metadata.name
+        && r.uid == pod.metadata.uid
+        && r.resource_version.is_empty()
+        && r.field_path.is_empty()
+}
+
 /// The controllers' queues. Popping takes the controllers in a fixed order, and keys in key order,
 /// so the same work always runs in the same order.
 #[derive(Clone, Debug, Default)]

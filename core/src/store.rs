@@ -67,6 +67,9 @@ struct Indexes {
     /// Pods no controller owns: what a ReplicaSet may adopt. Kept so that a ReplicaSet's sync
     /// looks at the few orphans, not at every pod its selector matches.
     orphan_pods: BTreeSet<ObjectKey>,
+    /// A controller's uid → node → how many of its active pods are bound there: what the
+    /// scheduler spreads replicas by, kept here so that placing one pod does not walk its siblings.
+    siblings_by_node: BTreeMap<Uid, BTreeMap<String, usize>>,
     /// (namespace, label key, label value) → pods.
     pods_by_label: BTreeMap<(String, String, String), BTreeSet<ObjectKey>>,
     /// (namespace, selector key, selector value) → names of services whose selector has that pair.
@@ -176,6 +179,11 @@ macro_rules! dispatch {
                 match kind { $(Kind::$k => self.get::<$k>(key).cloned().map(Object::$k),)* }
             }
 
+            /// The metadata of any object by kind and key, borrowed.
+            pub fn meta_of(&self, kind: Kind, key: &ObjectKey) -> Option<&crate::api::ObjectMeta> {
+                match kind { $(Kind::$k => self.get::<$k>(key).map(Resource::meta),)* }
+            }
+
             /// Any kind's objects, as generic [`Object`]s, in key order (cluster-scoped kinds
             /// ignore the namespace).
             pub fn list_objects(&self, kind: Kind, namespace: Option<&str>) -> Vec<Object> {
@@ -259,7 +267,7 @@ impl Store {
 
     /// Pods in `namespace` that `selector` matches. The label index narrows the candidates to the
     /// pods carrying the selector's rarest required pair; only those are matched in full.
-    pub fn pods_matching<'a>(&'a self, namespace: &'a str, selector: &'a Selector) -> Vec<&'a Pod> {
+    pub fn pods_matching<'a>(&'a self, namespace: &'a str, selector: &Selector) -> Vec<&'a Pod> {
         let mut narrowest: Option<&BTreeSet<ObjectKey>> = None;
         let mut pairs = 0;
         for (k, v) in selector.required_pairs() {
@@ -279,6 +287,11 @@ impl Store {
             }
             None => self.list::<Pod>(Some(namespace)).filter(|p| selector.matches(&p.metadata.labels)).collect(),
         }
+    }
+
+    /// How many active pods of the controller `uid` are bound to each node.
+    pub fn siblings_by_node(&self, uid: &Uid) -> Option<&BTreeMap<String, usize>> {
+        self.idx.siblings_by_node.get(uid)
     }
 
     /// Pods in `namespace` that no controller owns (candidates for adoption).
@@ -325,7 +338,8 @@ impl Store {
         self.graph.dependents(uid)
     }
 
-    /// As [`Store::dependents`], borrowed: for controllers that walk many dependents per sync.
+    /// As [`Store::dependents`], borrowed and in the graph's order (see
+    /// `ObjectGraph::dependent_refs`): for controllers that walk many dependents per sync.
     pub fn dependent_refs(&self, uid: &Uid) -> Vec<&ObjRef> {
         self.graph.dependent_refs(uid)
     }
@@ -393,6 +407,19 @@ impl Store {
             if !p.status.pod_ip.is_empty() && self.idx.pods_by_ip.get(&p.status.pod_ip) == Some(&key) {
                 self.idx.pods_by_ip.remove(&p.status.pod_ip);
             }
+            if let Some(owner) = counted_sibling(p)
+                && let Some(nodes) = self.idx.siblings_by_node.get_mut(&owner.uid)
+            {
+                if let Some(n) = nodes.get_mut(&p.spec.node_name) {
+                    *n -= 1;
+                    if *n == 0 {
+                        nodes.remove(&p.spec.node_name);
+                    }
+                }
+                if nodes.is_empty() {
+                    self.idx.siblings_by_node.remove(&owner.uid);
+                }
+            }
             if !p.spec.node_name.is_empty() && !p.is_terminal() {
                 let (cpu, memory) = (p.request_milli("cpu"), p.request_milli("memory"));
                 if let Some(slot) = self.slot_mut(&p.spec.node_name) {
@@ -417,6 +444,10 @@ impl Store {
             }
             if m.controller().is_none() {
                 self.idx.orphan_pods.insert(key.clone());
+            }
+            if let Some(owner) = counted_sibling(p) {
+                let nodes = self.idx.siblings_by_node.entry(owner.uid.clone()).or_default();
+                *nodes.entry(p.spec.node_name.clone()).or_default() += 1;
             }
             if p.spec.node_name.is_empty() {
                 self.idx.unscheduled.insert(key);
@@ -539,4 +570,9 @@ fn remove_from<K: Ord + Clone, V: Ord>(map: &mut BTreeMap<K, BTreeSet<V>>, key: 
             map.remove(key);
         }
     }
+}
+
+/// The controller a pod counts for in [`Store::siblings_by_node`], if it is active and bound.
+fn counted_sibling(p: &Pod) -> Option<&crate::api::meta::OwnerReference> {
+    p.metadata.controller().filter(|_| p.is_active() && !p.spec.node_name.is_empty())
 }

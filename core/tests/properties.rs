@@ -127,8 +127,32 @@ fn check_endpoints(c: &Cluster) -> Result<(), String> {
         if got != want {
             return Err(format!("service {key}: slices list {got:?}, pods say {want:?}"));
         }
+        if let Some(s) = slices.iter().find(|s| s.endpoints.as_ref().map_or(0, Vec::len) > 100) {
+            return Err(format!("slice {} holds more than --max-endpoints-per-slice", s.metadata.name));
+        }
         if slices.iter().any(|s| s.metadata.labels.get(LABEL_SERVICE_NAME) != Some(&svc.metadata.name)) {
             return Err(format!("service {key}: a slice without its service-name label"));
+        }
+    }
+    Ok(())
+}
+
+/// The store's count of each controller's active pods per node (what the scheduler spreads by)
+/// equals a count over every pod.
+fn check_sibling_index(c: &Cluster) -> Result<(), String> {
+    let mut want: std::collections::BTreeMap<podscape_core::api::meta::Uid, std::collections::BTreeMap<String, usize>> =
+        Default::default();
+    for p in c.store().list::<Pod>(None) {
+        if let Some(owner) = p.metadata.controller()
+            && p.is_active()
+            && !p.spec.node_name.is_empty()
+        {
+            *want.entry(owner.uid.clone()).or_default().entry(p.spec.node_name.clone()).or_default() += 1;
+        }
+    }
+    for (uid, nodes) in &want {
+        if c.store().siblings_by_node(uid) != Some(nodes) {
+            return Err(format!("siblings of {uid:?}: index {:?}, pods {nodes:?}", c.store().siblings_by_node(uid)));
         }
     }
     Ok(())
@@ -167,6 +191,9 @@ proptest! {
                 prop_assert!(false, "after `{}`: {}", l, e);
             }
             if let Err(e) = check_unique_addresses(&c) {
+                prop_assert!(false, "after `{}`: {}", l, e);
+            }
+            if let Err(e) = check_sibling_index(&c) {
                 prop_assert!(false, "after `{}`: {}", l, e);
             }
         }

@@ -37,6 +37,50 @@ fn more_than_100_endpoints_spread_over_slices() {
     assert!(run(&mut c, "kubectl get endpoints backend").contains("+ 247 more..."));
 }
 
+/// An endpoint stays in the slice that holds it (`reconcileByPortMapping` in
+/// staging/src/k8s.io/endpointslice/reconciler.go): replacing one pod of 250 rewrites the slice
+/// that listed it and the one that takes its replacement, never the rest, and no slice grows past
+/// 100.
+#[test]
+fn replacing_a_pod_rewrites_only_the_slices_it_touches() {
+    let mut c = Cluster::new(Config { nodes: 3, ..Config::default() });
+    run(&mut c, "kubectl scale deployment backend --replicas=250");
+    c.advance(SimDuration::seconds(30));
+    let where_before: BTreeMap<String, String> = slices(&c, "backend")
+        .iter()
+        .flat_map(|s| {
+            s.endpoints.iter().flatten().map(|e| (e.target_ref.as_ref().unwrap().name.clone(), s.metadata.name.clone()))
+        })
+        .collect();
+    assert_eq!(where_before.len(), 250);
+    let versions = |c: &Cluster| -> BTreeMap<String, String> {
+        slices(c, "backend").iter().map(|s| (s.metadata.name.clone(), s.metadata.resource_version.clone())).collect()
+    };
+    let before = versions(&c);
+    let victim = where_before.keys().nth(137).unwrap().clone();
+    run(&mut c, &format!("kubectl delete pod {victim} --wait=false"));
+    c.advance(SimDuration::seconds(60));
+    let after = versions(&c);
+    assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>(), "no slice made or removed");
+    let rewritten = before.iter().filter(|(name, rv)| after[*name] != **rv).count();
+    assert!((1..=2).contains(&rewritten), "{rewritten} slices rewritten for one pod");
+    for s in slices(&c, "backend") {
+        assert!(s.endpoints.as_ref().map_or(0, Vec::len) <= 100);
+        for e in s.endpoints.iter().flatten() {
+            let pod = &e.target_ref.as_ref().unwrap().name;
+            if let Some(was) = where_before.get(pod) {
+                assert_eq!(was, &s.metadata.name, "{pod} moved between slices");
+            }
+        }
+    }
+    assert!(
+        !where_before.contains_key(&victim)
+            || !slices(&c, "backend")
+                .iter()
+                .any(|s| { s.endpoints.iter().flatten().any(|e| e.target_ref.as_ref().unwrap().name == victim) })
+    );
+}
+
 /// A named targetPort is looked up in each pod: pods that name the port differently get
 /// endpoints with their own port, in a slice of their own.
 #[test]

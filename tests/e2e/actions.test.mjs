@@ -45,15 +45,19 @@ test('scale, roll out an image and expose a Deployment from its card', async () 
   await screenshot(page, 'rollout-in-progress');
   // Pointing at the card brings out its pods on the map; pointing at a ReplicaSet, that one's.
   const outside = () =>
-    page.$$eval('[data-testid=pod]', (els) => els.filter((e) => e.classList.contains('outside-group')).map((e) => e.dataset.owner));
+    page.$$eval('[data-testid=pod]', (els) =>
+      els.filter((e) => e.matches('.grouping .pod:not(.in-group)')).map((e) => e.dataset.owner),
+    );
   await card.locator('header').hover();
   let faded = await outside();
   assert.ok(faded.length > 0 && !faded.includes('frontend'), `only other workloads fade: ${faded}`);
   const current = card.locator('[data-testid=replicaset][data-current=true]');
   await current.hover();
   const rs = await current.getAttribute('data-name');
-  const inGroup = await page.$$eval('[data-testid=pod]:not(.outside-group)', (els) => els.map((e) => e.dataset.replicaset));
+  const inGroup = await page.$$eval('.grouping [data-testid=pod].in-group', (els) => els.map((e) => e.dataset.replicaset));
   assert.ok(inGroup.length > 0 && inGroup.every((r) => r === rs), `only ${rs}'s pods stand out: ${inGroup}`);
+  // The fade is a 120 ms transition: let it finish before the picture.
+  await page.waitForTimeout(200);
   await screenshot(page, 'replicaset-pointed');
   await page.mouse.move(5, 890);
   assert.deepEqual(await outside(), [], 'pointing away ends it');

@@ -5,10 +5,12 @@
 //! Lists are keyed by identity plus what is drawn, so a pod that changes is redrawn and every
 //! other element keeps its DOM.
 
+use std::collections::BTreeSet;
+
 use leptos::prelude::*;
 use podscape_core::view::{NodeView, PodView, ServiceView, StorageView, VolumeView};
 
-use crate::state::Sim;
+use crate::state::{Group, Sim};
 
 #[derive(Clone, PartialEq)]
 struct Line {
@@ -76,6 +78,30 @@ pub fn ClusterMap() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
+    // Which pod is selected, and which pods belong to the workload pointed at, as per-pod
+    // signals: a change wakes the cards it concerns, not every card on the map (at 2,000 pods,
+    // waking every card costs more than the command itself). The fade of the others is one class
+    // on the pods' layer.
+    let is_selected = Selector::new(move || sim.selected.get());
+    let in_group = Selector::new_with_fn(
+        move || (sim.group.get(), String::new()),
+        |pod: &GroupKey, now: &GroupKey| match (&pod.0, &now.0) {
+            (Some(p), Some(g)) => g.contains(&p.deployment, p.replica_set.as_deref().unwrap_or_default()),
+            _ => false,
+        },
+    );
+    {
+        let (is_selected, in_group) = (is_selected.clone(), in_group.clone());
+        // A pod that leaves the map takes its listeners with it (pod uids are never reused).
+        Effect::new(move |before: Option<BTreeSet<GroupKey>>| {
+            let now: BTreeSet<GroupKey> = pods.with(|ps| ps.iter().map(|(p, _)| group_key(p)).collect());
+            for gone in before.iter().flat_map(|b| b.difference(&now)) {
+                is_selected.remove(&Some(gone.1.clone()));
+                in_group.remove(gone);
+            }
+            now
+        });
+    }
     let lane = Memo::new(move |_| view.with(|v| v.unscheduled.as_ref().map(|l| (l.x, l.y, l.w, l.h, l.pods.len()))));
     let services = Memo::new(move |_| view.with(|v| v.services.clone()));
     let lines = Memo::new(move |_| {
@@ -188,104 +214,106 @@ pub fn ClusterMap() -> impl IntoView {
     });
 
     view! {
-        <section class="map" aria-label="Cluster map" node_ref=map_ref>
-            <svg class="map-svg" viewBox=view_box style:width=svg_width preserveAspectRatio="xMinYMin meet" role="group" aria-label="Nodes, pods and services">
-                <For
-                    each=move || nodes.get()
-                    key=|n| format!("{}|{}|{}|{}|{}", n.name, n.status, n.h, n.machine, n.disk_files)
-                    children=move |n| node_box(sim, n)
-                />
-                {move || lane.get().map(|(x, y, w, h, n)| view! {
-                    <g class="lane" data-testid="unscheduled">
-                        <rect x=x y=y width=w height=h rx="10"/>
-                        <text class="node-name" x=x + 12.0 y=y + 22.0>"Unscheduled"</text>
-                        <text class="node-meta" x=x + 12.0 y=y + 40.0>{format!("{n} pending: no node has taken them")}</text>
+            <section class="map" aria-label="Cluster map" node_ref=map_ref>
+                <svg class="map-svg" viewBox=view_box style:width=svg_width preserveAspectRatio="xMinYMin meet" role="group" aria-label="Nodes, pods and services">
+                    <For
+                        each=move || nodes.get()
+                        key=|n| format!("{}|{}|{}|{}|{}", n.name, n.status, n.h, n.machine, n.disk_files)
+                        children=move |n| node_box(sim, n)
+                    />
+                    {move || lane.get().map(|(x, y, w, h, n)| view! {
+                        <g class="lane" data-testid="unscheduled">
+                            <rect x=x y=y width=w height=h rx="10"/>
+                            <text class="node-name" x=x + 12.0 y=y + 22.0>"Unscheduled"</text>
+                            <text class="node-meta" x=x + 12.0 y=y + 40.0>{format!("{n} pending: no node has taken them")}</text>
+                        </g>
+                    })}
+                    <g class="endpoint-lines">
+                        <For each=move || lines.get() key=|l| l.key.clone() children=endpoint_line/>
                     </g>
-                })}
-                <g class="endpoint-lines">
-                    <For each=move || lines.get() key=|l| l.key.clone() children=endpoint_line/>
-                </g>
-                <For
-                    each=move || services.get()
-                    key=|s| format!("{}/{}|{}|{}|{}|{}", s.namespace, s.name, s.cluster_ip, s.ports, s.external_ip, s.endpoints.iter().filter(|e| e.ready).count())
-                    children=move |s| service_box(sim, s)
-                />
-                <For
-                    each=move || pods.get()
-                    key=|(p, old)| format!("{}|{}|{}|{}|{}|{}|{}|{}|{}|{old}", p.uid, p.status, p.ip, p.ready, p.x, p.y, p.restarts, p.reason, storage_digest(&p.storage))
-                    children=move |(p, old)| pod_card(sim, p, old)
-                />
-                <g class="dots" aria-hidden="true">
                     <For
-                        each=move || dots.get()
-                        key=|d| d.0
-                        children=|(seq, outcome, (x1, y1), (x2, y2), (x3, y3))| {
-                            let class = if outcome == "answered" { "dot dot-ok" } else { "dot dot-failed" };
-                            view! {
-                                <circle
-                                    class=class
-                                    data-testid="traffic-dot"
-                                    data-seq=seq
-                                    data-outcome=outcome
-                                    r="5"
-                                    style:--x1=format!("{x1}px")
-                                    style:--y1=format!("{y1}px")
-                                    style:--x2=format!("{x2}px")
-                                    style:--y2=format!("{y2}px")
-                                    style:--x3=format!("{x3}px")
-                                    style:--y3=format!("{y3}px")
-                                />
+                        each=move || services.get()
+                        key=|s| format!("{}/{}|{}|{}|{}|{}", s.namespace, s.name, s.cluster_ip, s.ports, s.external_ip, s.endpoints.iter().filter(|e| e.ready).count())
+                        children=move |s| service_box(sim, s)
+                    />
+    <g class="pods" class:grouping=move || sim.group.with(Option::is_some)>
+                        <For
+                            each=move || pods.get()
+                            key=|(p, old)| format!("{}|{}|{}|{}|{}|{}|{}|{}|{}|{old}", p.uid, p.status, p.ip, p.ready, p.x, p.y, p.restarts, p.reason, storage_digest(&p.storage))
+                            children=move |(p, old)| pod_card(sim, is_selected.clone(), in_group.clone(), p, old)
+                        />
+                    </g>
+                    <g class="dots" aria-hidden="true">
+                        <For
+                            each=move || dots.get()
+                            key=|d| d.0
+                            children=|(seq, outcome, (x1, y1), (x2, y2), (x3, y3))| {
+                                let class = if outcome == "answered" { "dot dot-ok" } else { "dot dot-failed" };
+                                view! {
+                                    <circle
+                                        class=class
+                                        data-testid="traffic-dot"
+                                        data-seq=seq
+                                        data-outcome=outcome
+                                        r="5"
+                                        style:--x1=format!("{x1}px")
+                                        style:--y1=format!("{y1}px")
+                                        style:--x2=format!("{x2}px")
+                                        style:--y2=format!("{y2}px")
+                                        style:--x3=format!("{x3}px")
+                                        style:--y3=format!("{y3}px")
+                                    />
+                                }
                             }
+                        />
+                    </g>
+                    <g class="attach-lines">
+                        <For
+                            each=move || attachments.get()
+                            key=|a| a.0.clone()
+                            children=|(_, volume, node, x1, y1, x2, y2)| view! {
+                                <line class="attach-line" data-testid="attach-line" data-volume=volume data-node=node x1=x1 y1=y1 x2=x2 y2=y2/>
+                            }
+                        />
+                    </g>
+                    {move || {
+                        let r = rows.get();
+                        let label = |y: Option<f64>, text: &'static str| {
+                            y.map(|y| view! { <text class="storage-row-label" x="10" y=y - 8.0>{text}</text> })
+                        };
+                        view! {
+                            {label(r.claims, "PersistentVolumeClaims")}
+                            {label(r.volumes, "PersistentVolumes")}
+                            {label(r.classes, "StorageClasses")}
                         }
-                    />
-                </g>
-                <g class="attach-lines">
+                    }}
+                    <g class="bind-lines">
+                        <For
+                            each=move || bindings.get()
+                            key=|b| b.0.clone()
+                            children=|(_, claim, volume, x1, y1, x2, y2)| view! {
+                                <line class="bind-line" data-testid="bind-line" data-claim=claim data-volume=volume x1=x1 y1=y1 x2=x2 y2=y2/>
+                            }
+                        />
+                    </g>
                     <For
-                        each=move || attachments.get()
-                        key=|a| a.0.clone()
-                        children=|(_, volume, node, x1, y1, x2, y2)| view! {
-                            <line class="attach-line" data-testid="attach-line" data-volume=volume data-node=node x1=x1 y1=y1 x2=x2 y2=y2/>
-                        }
+                        each=move || claims.get()
+                        key=|c| format!("{}/{}|{}|{}|{}|{}|{}", c.namespace, c.name, c.phase, c.capacity, c.used_by.len(), c.x, c.y)
+                        children=move |c| claim_box(sim, c)
                     />
-                </g>
-                {move || {
-                    let r = rows.get();
-                    let label = |y: Option<f64>, text: &'static str| {
-                        y.map(|y| view! { <text class="storage-row-label" x="10" y=y - 8.0>{text}</text> })
-                    };
-                    view! {
-                        {label(r.claims, "PersistentVolumeClaims")}
-                        {label(r.volumes, "PersistentVolumes")}
-                        {label(r.classes, "StorageClasses")}
-                    }
-                }}
-                <g class="bind-lines">
                     <For
-                        each=move || bindings.get()
-                        key=|b| b.0.clone()
-                        children=|(_, claim, volume, x1, y1, x2, y2)| view! {
-                            <line class="bind-line" data-testid="bind-line" data-claim=claim data-volume=volume x1=x1 y1=y1 x2=x2 y2=y2/>
-                        }
+                        each=move || volumes.get()
+                        key=|v| format!("{}|{}|{}|{}|{}|{}", v.name, v.phase, v.claim, v.files.len(), v.x, v.y)
+                        children=move |v| volume_box(sim, v)
                     />
-                </g>
-                <For
-                    each=move || claims.get()
-                    key=|c| format!("{}/{}|{}|{}|{}|{}|{}", c.namespace, c.name, c.phase, c.capacity, c.used_by.len(), c.x, c.y)
-                    children=move |c| claim_box(sim, c)
-                />
-                <For
-                    each=move || volumes.get()
-                    key=|v| format!("{}|{}|{}|{}|{}|{}", v.name, v.phase, v.claim, v.files.len(), v.x, v.y)
-                    children=move |v| volume_box(sim, v)
-                />
-                <For
-                    each=move || classes.get()
-                    key=|c| format!("{}|{}|{}|{}", c.name, c.default, c.x, c.y)
-                    children=class_box
-                />
-            </svg>
-        </section>
-    }
+                    <For
+                        each=move || classes.get()
+                        key=|c| format!("{}|{}|{}|{}", c.name, c.default, c.x, c.y)
+                        children=class_box
+                    />
+                </svg>
+            </section>
+        }
 }
 
 fn node_box(sim: Sim, n: NodeView) -> impl IntoView {
@@ -397,12 +425,26 @@ fn activate_on_key(activate: impl Fn() + 'static) -> impl FnMut(web_sys::Keyboar
     }
 }
 
+/// A pod as a key of the map's group selector: its workload, and its uid so that each card has a
+/// listener of its own.
+type GroupKey = (Option<Group>, String);
+
+fn group_key(p: &PodView) -> GroupKey {
+    (Some(Group { deployment: p.owner.clone(), replica_set: Some(p.replica_set.clone()) }), p.uid.clone())
+}
+
 /// A stable hue per workload, so a deployment's pods share a colour wherever they run.
 pub(crate) fn hue(owner: &str) -> u32 {
     owner.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 360
 }
 
-fn pod_card(sim: Sim, p: PodView, old_revision: bool) -> impl IntoView {
+fn pod_card(
+    sim: Sim,
+    is_selected: Selector<Option<String>>,
+    in_group: Selector<GroupKey>,
+    p: PodView,
+    old_revision: bool,
+) -> impl IntoView {
     let mut class = String::from("pod");
     if old_revision {
         class.push_str(" pod-old");
@@ -418,8 +460,10 @@ fn pod_card(sim: Sim, p: PodView, old_revision: bool) -> impl IntoView {
         _ => " pod-pending",
     });
     let uid = p.uid.clone();
-    let uid_key = p.uid.clone();
-    let selected = move || sim.selected.get().as_deref() == Some(uid.as_str());
+    let selected = {
+        let key = Some(uid);
+        move || is_selected.selected(&key)
+    };
     let select = {
         let uid = p.uid.clone();
         move || {
@@ -447,16 +491,17 @@ fn pod_card(sim: Sim, p: PodView, old_revision: bool) -> impl IntoView {
         }
     };
     let reason = p.reason.clone();
-    let _ = uid_key;
     // While a Deployment (or one of its ReplicaSets) is pointed at, its pods stand out and the
     // others fade: the group is drawn wherever its pods run.
-    let (owner, rs) = (p.owner.clone(), p.replica_set.clone());
-    let outside = move || sim.group.with(|g| g.as_ref().is_some_and(|g| !g.contains(&owner, &rs)));
+    let member = {
+        let key = group_key(&p);
+        move || in_group.selected(&key)
+    };
     view! {
         <g
             class=class
             class:selected=selected
-            class:outside-group=outside
+            class:in-group=member
             style:--hue=hue(&p.owner).to_string()
             data-testid="pod"
             data-name=p.name.clone()

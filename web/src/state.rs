@@ -36,7 +36,7 @@ pub struct LessonView {
 
 /// The workload a learner points at (a Deployment card, or one of its ReplicaSets): the map
 /// brings out its pods.
-#[derive(Clone, PartialEq, Debug)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct Group {
     pub deployment: String,
     pub replica_set: Option<String>,

@@ -217,24 +217,13 @@ pub fn feasible_nodes_to_find(total: usize) -> usize {
 /// The best feasible node: fewest pods of the same owner (spreading replicas), then fewest pods,
 /// then a per-pod tie-break so equal nodes are not always taken in name order.
 fn pick<'a>(ctx: &Ctx, pod: &Pod, feasible: &[&'a NodeSlot]) -> Option<&'a str> {
-    let mut siblings: BTreeMap<String, usize> = BTreeMap::new();
-    if let Some(owner) = pod.metadata.controller() {
-        let deps = ctx.store.dependents(&owner.uid);
-        for d in deps.iter().filter(|d| d.kind == Kind::Pod) {
-            if let Some(p) = ctx.store.get::<Pod>(&d.key)
-                && p.is_active()
-                && !p.spec.node_name.is_empty()
-            {
-                *siblings.entry(p.spec.node_name.clone()).or_default() += 1;
-            }
-        }
-    }
+    let siblings = pod.metadata.controller().and_then(|owner| ctx.store.siblings_by_node(&owner.uid));
     let seed = crate::rng::fnv32a(pod.metadata.uid.as_str().as_bytes());
     feasible
         .iter()
         .min_by_key(|n| {
             (
-                siblings.get(n.name.as_str()).copied().unwrap_or(0),
+                siblings.and_then(|s| s.get(n.name.as_str())).copied().unwrap_or(0),
                 n.requested.pods,
                 crate::rng::fnv32a_more(seed, n.name.as_bytes()) & 0xffff,
             )
