@@ -45,6 +45,9 @@ pub struct Tree {
 #[derive(Clone, Debug, Default)]
 pub struct Files {
     trees: BTreeMap<Backing, Tree>,
+    /// Bumped whenever a tree may change: what a reader that keeps copies of file lists (the
+    /// view) checks before it trusts them.
+    changes: u64,
 }
 
 /// Bounds: what a learner can write in the simulation.
@@ -55,6 +58,7 @@ impl Files {
     /// The tree for `backing` in `generation`; a tree from an older generation is replaced by an
     /// empty one (its owner's earlier life ended).
     pub fn tree_mut(&mut self, backing: &Backing, generation: u64) -> &mut Tree {
+        self.changes += 1;
         let t = self.trees.entry(backing.clone()).or_default();
         if t.generation != generation {
             *t = Tree { generation, entries: BTreeMap::new() };
@@ -69,7 +73,13 @@ impl Files {
 
     /// Forgets storage whose owner is gone.
     pub fn drop_where(&mut self, gone: impl Fn(&Backing) -> bool) {
+        self.changes += 1;
         self.trees.retain(|b, _| !gone(b));
+    }
+
+    /// How many times any tree may have changed.
+    pub fn changes(&self) -> u64 {
+        self.changes
     }
 
     pub fn trees(&self) -> impl Iterator<Item = (&Backing, &Tree)> {

@@ -23,11 +23,31 @@ fn pod_endpoints_changed(a: &crate::api::Pod, b: &crate::api::Pod) -> bool {
         || a.is_terminal() != b.is_terminal()
 }
 
+/// What a ReplicaSet counts of a pod: its labels and owner (claiming), whether it is active, and
+/// whether and since when it is ready (ready and available replicas).
+fn pod_counts_changed(a: &crate::api::Pod, b: &crate::api::Pod) -> bool {
+    fn ready_since(p: &crate::api::Pod) -> Option<(&str, Option<crate::api::meta::Time>)> {
+        crate::api::meta::condition(&p.status.conditions, "Ready").map(|c| (c.status.as_str(), c.last_transition_time))
+    }
+    a.metadata.labels != b.metadata.labels
+        || a.metadata.owner_references != b.metadata.owner_references
+        || a.is_active() != b.is_active()
+        || a.is_ready() != b.is_ready()
+        || ready_since(a) != ready_since(b)
+}
+
 pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>, new: Option<&Object>) {
     let q = &mut c.queues;
     match kind {
         Kind::Pod => {
             let mut services = BTreeSet::new();
+            // The ReplicaSet's sync reads of its pods only what `pod_counts_changed` compares, so
+            // an update that changes none of it (the scheduler's binding, the kubelet's container
+            // statuses while a pod starts) would sync to the same result: it is not queued.
+            let counts_changed = match (old, new) {
+                (Some(Object::Pod(a)), Some(Object::Pod(b))) => pod_counts_changed(a, b),
+                _ => true,
+            };
             for obj in [old, new].into_iter().flatten() {
                 let Object::Pod(p) = obj else { continue };
                 if let Some(owner) = p.metadata.controller().filter(|o| o.kind == "ReplicaSet") {
@@ -40,15 +60,20 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
                     {
                         q.push(Work::Deployment(ObjectKey::new(key.namespace.as_str(), d.name.as_str())));
                     }
-                    q.push(Work::ReplicaSet(rs_key));
+                    if counts_changed {
+                        q.push(Work::ReplicaSet(rs_key));
+                    }
                 }
                 services.extend(c.store.services_selecting(&key.namespace, &p.metadata.labels));
             }
             // An update that changes nothing an endpoint shows wakes no endpoint controller: the
             // EndpointSlice and Endpoints controllers' `updatePod` compare the two versions
-            // (`podEndpointsChanged`: labels, IPs, readiness, node, deletion, hostname).
+            // (`podEndpointsChanged`: labels, IPs, readiness, node, deletion, hostname). A pod
+            // created or removed without an IP was never an endpoint, so its Service's endpoints
+            // stay as they are and are not synced for it.
             let relevant = match (old, new) {
                 (Some(Object::Pod(a)), Some(Object::Pod(b))) => pod_endpoints_changed(a, b),
+                (Some(Object::Pod(p)), None) | (None, Some(Object::Pod(p))) => !p.status.pod_ip.is_empty(),
                 _ => true,
             };
             for s in services.into_iter().filter(|_| relevant) {
@@ -110,7 +135,10 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
             }
         }
         Kind::ReplicaSet => {
-            q.push(Work::ReplicaSet(key.clone()));
+            // The ReplicaSet controller's own status write would only sync it to the same result.
+            if !matches!(&c.applying, Some(Work::ReplicaSet(k)) if k == key) {
+                q.push(Work::ReplicaSet(key.clone()));
+            }
             for obj in [old, new].into_iter().flatten() {
                 if let Some(owner) = obj.meta().controller().filter(|o| o.kind == "Deployment") {
                     q.push(Work::Deployment(ObjectKey::new(key.namespace.as_str(), owner.name.as_str())));
@@ -126,15 +154,26 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
             q.push(Work::LoadBalancer(key.clone()));
         }
         Kind::EndpointSlice => {
-            for obj in [old, new].into_iter().flatten() {
-                if let Some(svc) = obj.meta().labels.get(LABEL_SERVICE_NAME) {
-                    let sk = ObjectKey::new(key.namespace.as_str(), svc.as_str());
-                    c.kube_proxy.service_changed(&c.store, &sk, c.now);
+            let services: BTreeSet<&String> =
+                [old, new].into_iter().flatten().filter_map(|o| o.meta().labels.get(LABEL_SERVICE_NAME)).collect();
+            for svc in services {
+                let sk = ObjectKey::new(key.namespace.as_str(), svc.as_str());
+                c.kube_proxy.service_changed(&c.store, &sk, c.now);
+                // The controller's endpointSliceTracker knows the slices it wrote itself and does
+                // not sync for them; a slice someone else changed is put right.
+                if !matches!(&c.applying, Some(Work::EndpointSlice(k)) if *k == sk) {
                     c.queues.push(Work::EndpointSlice(sk));
                 }
             }
         }
-        Kind::Endpoints => q.push(Work::Endpoints(key.clone())),
+        // The Endpoints controller watches Endpoints objects for deletion only
+        // (`onEndpointsDelete`): its own writes do not wake it.
+        Kind::Endpoints => {
+            let own = matches!(&c.applying, Some(Work::Endpoints(k)) if k == key);
+            if !own {
+                q.push(Work::Endpoints(key.clone()));
+            }
+        }
         Kind::Node => {
             q.push(Work::NodeLifecycle(key.clone()));
             let pending: Vec<ObjectKey> = c.store.unscheduled_pods().cloned().collect();

@@ -83,6 +83,9 @@ pub struct Cluster {
     store: Store,
     timers: Timers<Work>,
     queues: Queues,
+    /// The work whose plan is being applied: its own writes do not queue it again where the
+    /// controller it models ignores them (see `informers`).
+    applying: Option<Work>,
     ipam: Ipam,
     kubelet: controllers::kubelet::State,
     machines: machines::Machines,
@@ -129,6 +132,7 @@ impl Cluster {
             store: Store::default(),
             timers: Timers::new(MAX_TIMERS),
             queues: Queues::default(),
+            applying: None,
             ipam: Ipam {
                 pods: BTreeMap::new(),
                 pod_network: ipam::Cidr::parse(&config.pod_cidr)
@@ -250,7 +254,9 @@ impl Cluster {
                 };
                 controllers::reconcile(&ctx, &work)
             };
+            self.applying = Some(work);
             self.apply_ops(ops);
+            self.applying = None;
             budget -= 1;
             if budget == 0 {
                 self.record(EventDraft::warning(

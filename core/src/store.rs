@@ -53,6 +53,8 @@ pub struct Store {
     resourcequotas: Table<ResourceQuota>,
     priorityclasses: Table<PriorityClass>,
     resource_version: u64,
+    /// Writes per kind: a cheap "has any ConfigMap changed" for readers that keep derived copies.
+    writes: BTreeMap<Kind, u64>,
     idx: Indexes,
     graph: ObjectGraph,
 }
@@ -289,6 +291,11 @@ impl Store {
         }
     }
 
+    /// How many writes (creates, updates, removals) objects of `kind` have had.
+    pub fn writes_of(&self, kind: Kind) -> u64 {
+        self.writes.get(&kind).copied().unwrap_or(0)
+    }
+
     /// How many active pods of the controller `uid` are bound to each node.
     pub fn siblings_by_node(&self, uid: &Uid) -> Option<&BTreeMap<String, usize>> {
         self.idx.siblings_by_node.get(uid)
@@ -356,6 +363,7 @@ impl Store {
 
     /// Writes an object (insert or replace), keeping every index in step. Returns the old one.
     pub(crate) fn put<T: Stored>(&mut self, obj: T) -> Option<T> {
+        *self.writes.entry(T::KIND).or_default() += 1;
         let key = obj.key();
         let old = T::table_mut(self).remove(&key);
         T::reindex(self, old.as_ref(), Some(&obj));
@@ -366,6 +374,7 @@ impl Store {
     /// Removes an object, keeping every index in step.
     pub(crate) fn remove<T: Stored>(&mut self, key: &ObjectKey) -> Option<T> {
         let old = T::table_mut(self).remove(key)?;
+        *self.writes.entry(T::KIND).or_default() += 1;
         T::reindex(self, Some(&old), None);
         Some(old)
     }

@@ -5,6 +5,7 @@
 //! comes or goes does not make the others jump.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -179,7 +180,9 @@ pub struct NodeView {
     pub y: f64,
     pub w: f64,
     pub h: f64,
-    pub pods: Vec<PodView>,
+    /// Shared with the layout's memory of each pod's last view: a view after one change copies
+    /// a pointer per unchanged pod.
+    pub pods: Vec<Arc<PodView>>,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize)]
@@ -210,6 +213,10 @@ pub struct PodView {
     /// Where the pod's files are: each container's writable layer, then each volume.
     pub storage: Vec<StorageView>,
 }
+
+/// A pod view's coordinates are never NaN, so equality is reflexive; being `Eq` lets the
+/// comparison of two views skip a pod whose `Arc` they share.
+impl Eq for PodView {}
 
 /// One place a pod keeps files, and what is in it now.
 #[derive(Clone, PartialEq, Debug, Serialize)]
@@ -291,12 +298,37 @@ pub struct EndpointView {
 #[derive(Clone, Debug, Default)]
 pub struct Layout {
     slots: BTreeMap<String, Vec<Option<Uid>>>,
+    /// Each pod's last view, with what it was made from: a pod whose object, seat, owner and
+    /// storage inputs are unchanged is copied, not rebuilt, so a view after one change costs a
+    /// copy per pod rather than a rebuild of each.
+    pods: BTreeMap<Uid, (PodInputs, u64, Arc<PodView>)>,
+    /// Which view is being built, to forget the pods it did not draw.
+    generation: u64,
+}
+
+/// What a pod's view is computed from, besides the pod object itself (its resourceVersion).
+#[derive(Clone, PartialEq, Debug)]
+struct PodInputs {
+    resource_version: String,
+    seat: (u64, u64),
+    owner: String,
+    /// Files anywhere, and the objects a pod's volumes show: a change to any of them rebuilds
+    /// every pod's storage list once.
+    files: u64,
+    volume_objects: [u64; 4],
+    boot: u32,
 }
 
 impl Layout {
+    /// This layout's seats without its copies of pod views: what a page opened now would
+    /// compute, to check the copies against.
+    pub fn without_cached_views(&self) -> Layout {
+        Layout { slots: self.slots.clone(), ..Layout::default() }
+    }
+
     /// Frees the slots of pods that left `node`, then seats new pods in the first free slots, in
-    /// creation order. Returns uid → slot.
-    fn seat(&mut self, node: &str, pods: &[&Pod]) -> BTreeMap<Uid, usize> {
+    /// creation order. Returns each pod's slot, in the order of `pods`.
+    fn seat(&mut self, node: &str, pods: &[&Pod]) -> Vec<usize> {
         let slots = self.slots.entry(node.to_string()).or_default();
         let present: std::collections::BTreeSet<&Uid> = pods.iter().map(|p| &p.metadata.uid).collect();
         for s in slots.iter_mut() {
@@ -304,43 +336,89 @@ impl Layout {
                 *s = None;
             }
         }
-        let mut seated: BTreeMap<Uid, usize> =
-            slots.iter().enumerate().filter_map(|(i, s)| s.clone().map(|u| (u, i))).collect();
-        let mut newcomers: Vec<&&Pod> = pods.iter().filter(|p| !seated.contains_key(&p.metadata.uid)).collect();
-        newcomers.sort_by_key(|p| (p.metadata.creation_timestamp, p.metadata.name.clone()));
-        for p in newcomers {
-            let i = match slots.iter().position(Option::is_none) {
-                Some(i) => i,
-                None => {
-                    slots.push(None);
-                    slots.len() - 1
-                }
-            };
-            slots[i] = Some(p.metadata.uid.clone());
-            seated.insert(p.metadata.uid.clone(), i);
+        let mut seated: Vec<Option<usize>> = {
+            let at: BTreeMap<&Uid, usize> =
+                slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|u| (u, i))).collect();
+            pods.iter().map(|p| at.get(&p.metadata.uid).copied()).collect()
+        };
+        let mut newcomers: Vec<usize> = (0..pods.len()).filter(|&i| seated[i].is_none()).collect();
+        newcomers.sort_by_key(|&i| (pods[i].metadata.creation_timestamp, pods[i].metadata.name.as_str()));
+        let mut free = 0;
+        for i in newcomers {
+            while free < slots.len() && slots[free].is_some() {
+                free += 1;
+            }
+            if free == slots.len() {
+                slots.push(None);
+            }
+            slots[free] = Some(pods[i].metadata.uid.clone());
+            seated[i] = Some(free);
         }
         while slots.last().is_some_and(Option::is_none) {
             slots.pop();
         }
-        seated
+        seated.into_iter().map(|s| s.unwrap_or(0)).collect()
     }
 }
 
 impl Cluster {
     /// One column of pods at `x` (a node, or the unscheduled lane under key ""), each in the slot
     /// `layout` remembers for it; returns the pods top to bottom and the column's height.
-    fn column(&self, layout: &mut Layout, key: &str, pods: &[&Pod], x: f64) -> (Vec<PodView>, f64) {
+    fn column(&self, layout: &mut Layout, key: &str, pods: &[&Pod], x: f64) -> (Vec<Arc<PodView>>, f64) {
         let seats = layout.seat(key, pods);
-        let rows = seats.values().copied().max().map_or(0, |m| m + 1);
+        let rows = seats.iter().copied().max().map_or(0, |m| m + 1);
         let h = NODE_HEADER + rows as f64 * (POD_HEIGHT + POD_GAP) + POD_GAP;
-        let mut views: Vec<PodView> = pods
-            .iter()
-            .map(|p| {
-                let slot = seats.get(&p.metadata.uid).copied().unwrap_or(0);
-                pod_view(self, p, x + 10.0, NODES_Y + NODE_HEADER + slot as f64 * (POD_HEIGHT + POD_GAP))
+        let store = self.store();
+        let volume_objects = [Kind::ConfigMap, Kind::Secret, Kind::PersistentVolumeClaim, Kind::PersistentVolume]
+            .map(|k| store.writes_of(k));
+        let mut owners: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+        // Drawn in slot order, top to bottom.
+        let mut order: Vec<usize> = (0..pods.len()).collect();
+        order.sort_by_key(|&i| seats[i]);
+        let views: Vec<Arc<PodView>> = order
+            .into_iter()
+            .map(|i| {
+                let (p, slot) = (pods[i], seats[i]);
+                let (px, py) = (x + 10.0, NODES_Y + NODE_HEADER + slot as f64 * (POD_HEIGHT + POD_GAP));
+                let seat = (px.to_bits(), py.to_bits());
+                // Pods of one ReplicaSet share its owner: looked up once per column.
+                let owner = match p.metadata.controller() {
+                    Some(r) if r.kind == "ReplicaSet" => *owners
+                        .entry((p.metadata.namespace.as_str(), r.name.as_str()))
+                        .or_insert_with(|| owner_name(self, p)),
+                    _ => owner_name(self, p),
+                };
+                let (files, boot) = (self.files.changes(), self.machines.get(&p.spec.node_name).boot);
+                // Compared in place, so that an unchanged pod costs no allocation.
+                let same = |was: &PodInputs| {
+                    was.resource_version == p.metadata.resource_version
+                        && was.seat == seat
+                        && was.owner == owner
+                        && was.files == files
+                        && was.volume_objects == volume_objects
+                        && was.boot == boot
+                };
+                match layout.pods.get_mut(&p.metadata.uid) {
+                    Some((was, seen, view)) if same(was) => {
+                        *seen = layout.generation;
+                        Arc::clone(view)
+                    }
+                    _ => {
+                        let view = Arc::new(pod_view(self, p, px, py));
+                        let inputs = PodInputs {
+                            resource_version: p.metadata.resource_version.clone(),
+                            seat,
+                            owner: owner.to_string(),
+                            files,
+                            volume_objects,
+                            boot,
+                        };
+                        layout.pods.insert(p.metadata.uid.clone(), (inputs, layout.generation, Arc::clone(&view)));
+                        view
+                    }
+                }
             })
             .collect();
-        views.sort_by(|a, b| a.y.total_cmp(&b.y));
         (views, h)
     }
 
@@ -355,6 +433,7 @@ impl Cluster {
 
     /// The plain-data view of the cluster, laid out with `layout`'s slot memory.
     pub fn view(&self, layout: &mut Layout) -> View {
+        layout.generation += 1;
         let store = self.store();
         let mut nodes = Vec::new();
         let mut tallest: f64 = 0.0;
@@ -486,6 +565,8 @@ impl Cluster {
         let deployments = deployment_views(self);
         let events = event_views(self);
         let traces = trace_views(self);
+        let generation = layout.generation;
+        layout.pods.retain(|_, (_, seen, _)| *seen == generation);
         View {
             time: self.now().rfc3339(),
             nodes,
@@ -538,7 +619,7 @@ fn pod_view(c: &Cluster, p: &Pod, x: f64, y: f64) -> PodView {
         ready: p.is_ready(),
         terminating: p.metadata.is_terminating(),
         restarts: p.restarts(),
-        owner: owner_name(c, p),
+        owner: owner_name(c, p).to_string(),
         replica_set: p
             .metadata
             .controller()
@@ -672,16 +753,16 @@ fn volume_view(c: &Cluster, pv: &PersistentVolume, x: f64, y: f64) -> VolumeView
 }
 
 /// The Deployment a pod belongs to through its ReplicaSet, else the ReplicaSet, else the pod.
-fn owner_name(c: &Cluster, p: &Pod) -> String {
-    let Some(rs_ref) = p.metadata.controller() else { return p.metadata.name.clone() };
+fn owner_name<'a>(c: &'a Cluster, p: &'a Pod) -> &'a str {
+    let Some(rs_ref) = p.metadata.controller() else { return &p.metadata.name };
     if rs_ref.kind != "ReplicaSet" {
-        return rs_ref.name.clone();
+        return &rs_ref.name;
     }
     let key = ObjectKey::new(p.metadata.namespace.as_str(), rs_ref.name.as_str());
     c.store()
         .get::<ReplicaSet>(&key)
-        .and_then(|rs| rs.metadata.controller().map(|d| d.name.clone()))
-        .unwrap_or_else(|| rs_ref.name.clone())
+        .and_then(|rs| rs.metadata.controller().map(|d| d.name.as_str()))
+        .unwrap_or(&rs_ref.name)
 }
 
 fn service_view(c: &Cluster, s: &Service, x: f64) -> ServiceView {
@@ -874,8 +955,18 @@ fn event_views(c: &Cluster) -> Vec<EventView> {
 
 fn event_views_where(c: &Cluster, keep: usize, wanted: &dyn Fn(&crate::api::Event) -> bool) -> Vec<EventView> {
     let mut events: Vec<&crate::api::Event> = c.store().list::<crate::api::Event>(None).filter(|e| wanted(e)).collect();
-    events.sort_by_key(|e| (e.last_timestamp.or(e.first_timestamp).map(|t| t.0), e.metadata.name.clone()));
+    // Oldest first; names are unique, so the order is total. Only the newest `keep` are sorted.
+    let order = |a: &&crate::api::Event, b: &&crate::api::Event| {
+        let at = |e: &crate::api::Event| e.last_timestamp.or(e.first_timestamp).map(|t| t.0);
+        (at(a), &a.metadata.name).cmp(&(at(b), &b.metadata.name))
+    };
     let skip = events.len().saturating_sub(keep);
+    if skip > 0 {
+        events.select_nth_unstable_by(skip, order);
+        events[skip..].sort_by(order);
+    } else {
+        events.sort_by(order);
+    }
     events
         .into_iter()
         .skip(skip)

@@ -27,6 +27,7 @@ enum Step {
     Cordon(u8, bool),
     SetImage(&'static str),
     Rollback,
+    Write(usize),
     Garbage(String),
 }
 
@@ -47,6 +48,7 @@ fn step() -> impl Strategy<Value = Step> {
         (1u8..4, any::<bool>()).prop_map(|(n, on)| Step::Cordon(n, on)),
         prop::sample::select(vec!["nginx:1.27", "nginx:1.28", "ngnix"]).prop_map(Step::SetImage),
         Just(Step::Rollback),
+        any::<usize>().prop_map(Step::Write),
         "[ -~]{0,40}".prop_map(Step::Garbage),
         prop::sample::select(vec![
             "kubectl get pods -o yaml",
@@ -84,6 +86,7 @@ fn line(c: &Cluster, s: &Step) -> String {
         Step::Cordon(n, on) => format!("kubectl {} node-{n}", if *on { "cordon" } else { "uncordon" }),
         Step::SetImage(img) => format!("kubectl set image deployment/frontend frontend={img}"),
         Step::Rollback => "kubectl rollout undo deployment/frontend".into(),
+        Step::Write(i) => format!("kubectl exec {} -- sh -c 'echo {i} > /tmp/note'", pod(*i)),
         Step::Garbage(g) => g.clone(),
     }
 }
@@ -184,9 +187,13 @@ proptest! {
     #[test]
     fn invariants_hold_after_every_step(seed in 1u64..1000, steps in prop::collection::vec(step(), 1..40)) {
         let mut c = Cluster::new(Config { seed, ..Config::default() });
+        let mut layout = podscape_core::view::Layout::default();
         for s in &steps {
             let l = line(&c, s);
             let _ = c.run(&l, &NoFiles);
+            // The view kept warm across steps equals one computed from scratch with the same seats.
+            let cold = c.view(&mut layout.without_cached_views());
+            prop_assert_eq!(c.view(&mut layout), cold, "after `{}`", l);
             if let Err(e) = check_endpoints(&c) {
                 prop_assert!(false, "after `{}`: {}", l, e);
             }

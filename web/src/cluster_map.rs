@@ -6,6 +6,7 @@
 //! other element keeps its DOM.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use podscape_core::view::{NodeView, PodView, ServiceView, StorageView, VolumeView};
@@ -14,7 +15,7 @@ use crate::state::{Group, Sim};
 
 #[derive(Clone, PartialEq)]
 struct Line {
-    key: String,
+    key: u64,
     service: String,
     pod: String,
     x1: f64,
@@ -107,7 +108,7 @@ pub fn ClusterMap() -> impl IntoView {
     let lines = Memo::new(move |_| {
         view.with(|v| {
             let pods: std::collections::BTreeMap<&str, &PodView> =
-                v.nodes.iter().flat_map(|n| &n.pods).map(|p| (p.uid.as_str(), p)).collect();
+                v.nodes.iter().flat_map(|n| &n.pods).map(|p| (p.uid.as_str(), &**p)).collect();
             let mut out = Vec::new();
             for s in &v.services {
                 for e in &s.endpoints {
@@ -118,7 +119,7 @@ pub fn ClusterMap() -> impl IntoView {
                     let (x1, y1) = (s.x + s.w / 2.0, s.y + s.h);
                     let (x2, y2) = (p.x + p.w / 2.0, p.y);
                     out.push(Line {
-                        key: format!("{}|{}|{}|{}|{x2}|{y2}", s.name, p.uid, e.ready, e.terminating),
+                        key: digest(&(&s.name, &p.uid, e.ready, e.terminating, x2.to_bits(), y2.to_bits())),
                         service: s.name.clone(),
                         pod: p.name.clone(),
                         x1,
@@ -138,8 +139,16 @@ pub fn ClusterMap() -> impl IntoView {
     // stops where a failed request failed.
     let dots = Memo::new(move |_| {
         view.with(|v| {
-            let pods: std::collections::BTreeMap<&str, &PodView> =
-                v.nodes.iter().flat_map(|n| &n.pods).map(|p| (p.name.as_str(), p)).collect();
+            // Only the pods the requests name: a few, among possibly thousands.
+            let named: BTreeSet<&str> =
+                v.traces.iter().flat_map(|t| [t.from_pod.as_deref(), t.backend_pod.as_deref()]).flatten().collect();
+            let pods: std::collections::BTreeMap<&str, &PodView> = v
+                .nodes
+                .iter()
+                .flat_map(|n| &n.pods)
+                .filter(|p| !named.is_empty() && named.contains(p.name.as_str()))
+                .map(|p| (p.name.as_str(), &**p))
+                .collect();
             let services: std::collections::BTreeMap<&str, &ServiceView> =
                 v.services.iter().map(|s| (s.name.as_str(), s)).collect();
             v.traces
@@ -229,7 +238,7 @@ pub fn ClusterMap() -> impl IntoView {
                         </g>
                     })}
                     <g class="endpoint-lines">
-                        <For each=move || lines.get() key=|l| l.key.clone() children=endpoint_line/>
+                        <For each=move || lines.get() key=|l| l.key children=endpoint_line/>
                     </g>
                     <For
                         each=move || services.get()
@@ -239,7 +248,7 @@ pub fn ClusterMap() -> impl IntoView {
     <g class="pods" class:grouping=move || sim.group.with(Option::is_some)>
                         <For
                             each=move || pods.get()
-                            key=|(p, old)| format!("{}|{}|{}|{}|{}|{}|{}|{}|{}|{old}", p.uid, p.status, p.ip, p.ready, p.x, p.y, p.restarts, p.reason, storage_digest(&p.storage))
+                            key=|(p, old)| card_key(p, *old)
                             children=move |(p, old)| pod_card(sim, is_selected.clone(), in_group.clone(), p, old)
                         />
                     </g>
@@ -442,7 +451,7 @@ fn pod_card(
     sim: Sim,
     is_selected: Selector<Option<String>>,
     in_group: Selector<GroupKey>,
-    p: PodView,
+    p: Arc<PodView>,
     old_revision: bool,
 ) -> impl IntoView {
     let mut class = String::from("pod");
@@ -536,8 +545,30 @@ fn pod_card(
 }
 
 /// What the pod's storage holds, so a pod card redraws when a file appears or vanishes.
-fn storage_digest(storage: &[StorageView]) -> String {
-    storage.iter().map(|s| format!("{}:{};", s.name, s.files.len())).collect()
+/// What a pod card shows, as one number: the card is redrawn when it changes.
+fn card_key(p: &PodView, old_revision: bool) -> u64 {
+    let storage: Vec<(&str, usize)> = p.storage.iter().map(|s| (s.name.as_str(), s.files.len())).collect();
+    digest(&(
+        &p.uid,
+        &p.status,
+        &p.ip,
+        p.ready,
+        p.x.to_bits(),
+        p.y.to_bits(),
+        p.restarts,
+        &p.reason,
+        old_revision,
+        storage,
+    ))
+}
+
+/// A list item's key from what it draws (SipHash with fixed keys: the same item always has the
+/// same key, and a formatted string per item per refresh is not built).
+fn digest(what: &impl std::hash::Hash) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::hash::DefaultHasher::new();
+    what.hash(&mut h);
+    h.finish()
 }
 
 fn files_count(n: usize) -> String {
