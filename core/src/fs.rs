@@ -73,8 +73,12 @@ impl Files {
 
     /// Forgets storage whose owner is gone.
     pub fn drop_where(&mut self, gone: impl Fn(&Backing) -> bool) {
-        self.changes += 1;
+        let before = self.trees.len();
         self.trees.retain(|b, _| !gone(b));
+        // Most removed pods kept no files: nothing changed, and the view's copies stay good.
+        if self.trees.len() != before {
+            self.changes += 1;
+        }
     }
 
     /// How many times any tree may have changed.

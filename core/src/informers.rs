@@ -32,7 +32,6 @@ fn pod_counts_changed(a: &crate::api::Pod, b: &crate::api::Pod) -> bool {
     a.metadata.labels != b.metadata.labels
         || a.metadata.owner_references != b.metadata.owner_references
         || a.is_active() != b.is_active()
-        || a.is_ready() != b.is_ready()
         || ready_since(a) != ready_since(b)
 }
 

@@ -73,16 +73,17 @@ impl ObjectGraph {
         out
     }
 
-    /// The same, borrowed and unsorted: in the graph's own order, which the same history of
-    /// writes always reproduces. For a controller that walks thousands of dependents per sync and
-    /// orders only what it acts on.
+    /// The same, borrowed and in the same order.
     pub fn dependent_refs(&self, uid: &Uid) -> Vec<&ObjRef> {
         let Some(&idx) = self.by_uid.get(uid) else { return Vec::new() };
-        self.graph
+        let mut out: Vec<&ObjRef> = self
+            .graph
             .neighbors_directed(idx, Direction::Outgoing)
             .filter(|&d| self.graph[d].present)
             .map(|d| &self.graph[d].obj)
-            .collect()
+            .collect();
+        out.sort();
+        out
     }
 
     /// True when every owner `uid` names is gone: what makes a dependent garbage.

@@ -345,8 +345,7 @@ impl Store {
         self.graph.dependents(uid)
     }
 
-    /// As [`Store::dependents`], borrowed and in the graph's order (see
-    /// `ObjectGraph::dependent_refs`): for controllers that walk many dependents per sync.
+    /// As [`Store::dependents`], borrowed: for controllers that walk many dependents per sync.
     pub fn dependent_refs(&self, uid: &Uid) -> Vec<&ObjRef> {
         self.graph.dependent_refs(uid)
     }

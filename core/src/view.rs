@@ -963,10 +963,8 @@ fn event_views_where(c: &Cluster, keep: usize, wanted: &dyn Fn(&crate::api::Even
     let skip = events.len().saturating_sub(keep);
     if skip > 0 {
         events.select_nth_unstable_by(skip, order);
-        events[skip..].sort_by(order);
-    } else {
-        events.sort_by(order);
     }
+    events[skip..].sort_by(order);
     events
         .into_iter()
         .skip(skip)

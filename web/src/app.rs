@@ -110,7 +110,8 @@ async fn open_page(sim: Sim, scenario: Option<String>, use_link: bool) {
         return;
     }
     let link = if use_link { saved::link_payload() } else { None };
-    let mut from_link = false;
+    // Whether the link's cluster opened, or was refused (its message then stays on screen).
+    let (mut from_link, mut link_refused) = (false, false);
     if let Some(payload) = link {
         // A link wins over what this browser kept: it was shared on purpose.
         let json = saved::read_link(&payload).await;
@@ -144,6 +145,7 @@ async fn open_page(sim: Sim, scenario: Option<String>, use_link: bool) {
             }
             Err(why) => {
                 // What this browser kept is opened instead, below, and the message stays.
+                link_refused = true;
                 saved::clear_link();
                 sim.notice.set(Some(format!("The link's cluster could not be opened: {why}.")));
             }
@@ -151,7 +153,6 @@ async fn open_page(sim: Sim, scenario: Option<String>, use_link: bool) {
     }
     if !from_link && let Some(text) = saved::load(&key) {
         let opened = History::from_json(&text).map_err(|e| e.to_string()).and_then(|h| sim.open_history(&h));
-        let link_refused = sim.notice.with_untracked(|n| n.as_ref().is_some_and(|t| t.starts_with("The link's")));
         match opened {
             Ok(n) if n > 0 && !link_refused => {
                 sim.notice.set(Some(format!("Welcome back: your cluster is as you left it ({n} commands replayed).")))

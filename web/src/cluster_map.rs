@@ -93,12 +93,14 @@ pub fn ClusterMap() -> impl IntoView {
     );
     {
         let (is_selected, in_group) = (is_selected.clone(), in_group.clone());
-        // A pod that leaves the map takes its listeners with it (pod uids are never reused).
-        Effect::new(move |before: Option<BTreeSet<GroupKey>>| {
-            let now: BTreeSet<GroupKey> = pods.with(|ps| ps.iter().map(|(p, _)| group_key(p)).collect());
-            for gone in before.iter().flat_map(|b| b.difference(&now)) {
-                is_selected.remove(&Some(gone.1.clone()));
-                in_group.remove(gone);
+        // A pod that leaves the map takes its listeners with it (pod uids are never reused). The
+        // pods are kept as shared views sorted by uid, so a refresh allocates nothing per pod.
+        Effect::new(move |before: Option<Vec<Arc<PodView>>>| {
+            let mut now: Vec<Arc<PodView>> = pods.with(|ps| ps.iter().map(|(p, _)| Arc::clone(p)).collect());
+            now.sort_by(|a, b| a.uid.cmp(&b.uid));
+            for gone in before.iter().flatten().filter(|p| now.binary_search_by(|n| n.uid.cmp(&p.uid)).is_err()) {
+                is_selected.remove(&Some(gone.uid.clone()));
+                in_group.remove(&group_key(gone));
             }
             now
         });

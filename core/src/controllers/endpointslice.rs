@@ -166,10 +166,8 @@ impl<'c> Placement<'c> {
         let sigs: Vec<PortNumbers> = selected.iter().map(|p| port_numbers(svc, p)).collect();
         // Groups in the order of their port numbers, so slices come out the same whichever pod
         // was seen first.
-        let mut rank: BTreeMap<&PortNumbers, usize> = sigs.iter().map(|sig| (sig, 0)).collect();
-        for (n, r) in rank.values_mut().enumerate() {
-            *r = n;
-        }
+        let distinct: std::collections::BTreeSet<&PortNumbers> = sigs.iter().collect();
+        let rank: BTreeMap<&PortNumbers, usize> = distinct.into_iter().enumerate().map(|(n, sig)| (sig, n)).collect();
         let pods = selected.into_iter().zip(&sigs).map(|(p, sig)| (p, rank[sig])).collect();
         let groups = rank.into_keys().map(|sig| (sig.clone(), endpoint_ports(svc, sig)));
         Placement {
@@ -262,45 +260,43 @@ impl<'c> Placement<'c> {
             }
         }
 
-        let mut left = (0..self.pods.len()).filter(|&i| self.pods[i].1 == g && !self.placed[i]).peekable();
-        let mut remaining = (0..self.pods.len()).filter(|&i| self.pods[i].1 == g && !self.placed[i]).count();
+        // The group's pods no slice holds yet, by name.
+        let mut left: std::collections::VecDeque<usize> =
+            (0..self.pods.len()).filter(|&i| self.pods[i].1 == g && !self.placed[i]).collect();
         // New endpoints go first into the slices being rewritten anyway, fullest first.
         rewritten.sort_by_key(|s| std::cmp::Reverse(slice_len(s)));
         for slice in &mut rewritten {
-            let eps = slice.endpoints.get_or_insert_with(Vec::new);
-            while eps.len() < MAX_ENDPOINTS_PER_SLICE
-                && let Some(i) = left.next()
-            {
-                eps.push(endpoint_for(self.pods[i].0, self.svc, self.publish));
-                remaining -= 1;
-            }
+            self.fill(slice, &mut left);
         }
-        // Then into the fullest unchanged slice that has room for all of them, else new slices.
-        while left.peek().is_some() {
-            let fits = (remaining < MAX_ENDPOINTS_PER_SLICE)
-                .then(|| {
-                    unchanged
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, s)| slice_len(s) + remaining <= MAX_ENDPOINTS_PER_SLICE)
-                        .min_by_key(|(_, s)| MAX_ENDPOINTS_PER_SLICE - slice_len(s) - remaining)
-                        .map(|(at, _)| at)
+        // Then, when fewer than a slice's worth are left, into the fullest unchanged slice that has
+        // room for all of them (`getSliceToFill`); else into new slices.
+        while !left.is_empty() {
+            let fits = unchanged
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| {
+                    left.len() < MAX_ENDPOINTS_PER_SLICE && slice_len(s) + left.len() <= MAX_ENDPOINTS_PER_SLICE
                 })
-                .flatten();
+                .max_by_key(|(at, s)| (slice_len(s), std::cmp::Reverse(*at)))
+                .map(|(at, _)| at);
             let (mut slice, existed) = match fits {
                 Some(at) => (unchanged.remove(at).clone(), true),
                 None => (new_slice(self.svc, Some(self.groups[g].1.clone()), Some(Vec::new())), false),
             };
-            let eps = slice.endpoints.get_or_insert_with(Vec::new);
-            while eps.len() < MAX_ENDPOINTS_PER_SLICE
-                && let Some(i) = left.next()
-            {
-                eps.push(endpoint_for(self.pods[i].0, self.svc, self.publish));
-                remaining -= 1;
-            }
+            self.fill(&mut slice, &mut left);
             if existed { rewritten.push(slice) } else { plan.creates.push(slice) }
         }
         plan.updates.extend(rewritten);
+    }
+
+    /// Moves pods from `left` into `slice` as endpoints until it holds the most a slice may.
+    fn fill(&self, slice: &mut EndpointSlice, left: &mut std::collections::VecDeque<usize>) {
+        let eps = slice.endpoints.get_or_insert_with(Vec::new);
+        while eps.len() < MAX_ENDPOINTS_PER_SLICE
+            && let Some(i) = left.pop_front()
+        {
+            eps.push(endpoint_for(self.pods[i].0, self.svc, self.publish));
+        }
     }
 
     /// Whether an existing endpoint stays as it is, is rewritten from its pod, or goes: its pod must

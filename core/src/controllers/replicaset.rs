@@ -44,15 +44,6 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     }
 
     let template_selector = Selector::from_map(&rs.spec.template.metadata.labels);
-    // Every claimed pod matches the selector; when the selector is exactly the template's labels
-    // (as `kubectl create deployment` and most manifests write it), each is fully labelled.
-    let fully_labeled = if rs.spec.selector.match_expressions.is_empty()
-        && rs.spec.selector.match_labels == rs.spec.template.metadata.labels
-    {
-        active.len()
-    } else {
-        active.iter().filter(|p| template_selector.matches(&p.metadata.labels)).count()
-    };
     let ready: Vec<&&Pod> = active.iter().filter(|p| p.is_ready()).collect();
     // A pod is available once it has been ready for minReadySeconds (`podutil.IsPodAvailable`).
     let min_ready = SimDuration::seconds(i64::from(rs.spec.min_ready_seconds.unwrap_or(0).max(0)));
@@ -65,7 +56,7 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     }
     let status = ReplicaSetStatus {
         replicas: active.len() as i32,
-        fully_labeled_replicas: fully_labeled as i32,
+        fully_labeled_replicas: active.iter().filter(|p| template_selector.matches(&p.metadata.labels)).count() as i32,
         ready_replicas: ready.len() as i32,
         available_replicas: available,
         observed_generation: rs.metadata.generation,
