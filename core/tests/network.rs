@@ -163,14 +163,16 @@ fn a_service_without_endpoints_refuses() {
 /// KEP-1669: with no ready endpoint, kube-proxy falls back to serving-terminating ones.
 #[test]
 fn kube_proxy_falls_back_to_serving_terminating_endpoints() {
-    let backend = |ip: &str, ready: bool, serving: bool, terminating: bool| Backend {
-        ip: ip.into(),
-        ports: std::sync::Arc::new([(String::new(), 8080)].into()),
-        ready,
-        serving,
-        terminating,
-        node: "node-1".into(),
-        pod: ip.into(),
+    let backend = |ip: &str, ready: bool, serving: bool, terminating: bool| {
+        std::sync::Arc::new(Backend {
+            ip: ip.into(),
+            ports: std::sync::Arc::new([(String::new(), 8080)].into()),
+            ready,
+            serving,
+            terminating,
+            node: "node-1".into(),
+            pod: ip.into(),
+        })
     };
     let table = ServiceTable {
         service: ObjectKey::new("default", "s"),
@@ -280,4 +282,37 @@ fn exec_answers_like_kubectl() {
     assert!(out.stderr.contains("Use exec [POD] -- [COMMAND] instead"));
     let out = run(&mut c, "kubectl exec deploy/frontend -- sh -c 'hostname && false || echo recovered'");
     assert!(out.ends_with("recovered\n"), "{out}");
+}
+
+/// kube-proxy reads again only the EndpointSlices that changed (its EndpointSliceCache keeps
+/// each slice's endpoints by the slice's resource version): after one pod of 250 goes, the
+/// backends of untouched slices are the very ones of the previous version, and the table is the
+/// one a kube-proxy reading every slice afresh builds.
+#[test]
+fn kube_proxy_rereads_only_the_slices_that_changed() {
+    let mut c = Cluster::new(Config { nodes: 3, ..Config::default() });
+    run(&mut c, "kubectl scale deployment backend --replicas=250");
+    c.advance(SimDuration::seconds(30));
+    let key = ObjectKey::new("default", "backend");
+    let later = |t: SimTime| SimTime(t.0 + 2_000);
+    let mut kp = KubeProxy::default();
+    let t1 = c.now();
+    kp.service_changed(c.store(), &key, t1);
+    let before = kp.view("node-1", &key, later(t1), None).expect("a table");
+    assert_eq!(before.backends.len(), 250);
+
+    let victim = pods(&c, "app=backend")[137].metadata.name.clone();
+    run(&mut c, &format!("kubectl delete pod {victim} --wait=false"));
+    let t2 = c.now();
+    kp.service_changed(c.store(), &key, t2);
+    let after = kp.view("node-1", &key, later(t2), None).expect("a table");
+
+    let mut fresh = KubeProxy::default();
+    fresh.service_changed(c.store(), &key, t2);
+    assert_eq!(after, fresh.view("node-1", &key, later(t2), None).expect("a table"));
+    assert_ne!(before, after, "the victim is terminating in the new version");
+    let shared = after.backends.iter().filter(|b| before.backends.iter().any(|a| std::sync::Arc::ptr_eq(a, b))).count();
+    // Slices hold at most 100 endpoints: one rewritten slice leaves at least 150 untouched.
+    assert!(shared >= 150, "only {shared} of 250 backends shared with the previous version");
+    assert!(shared < 250, "the victim's slice was read again");
 }

@@ -274,11 +274,22 @@ test('everything a click does can be done from the keyboard, with the focus visi
   assert.equal(stroke, 'rgb(255, 159, 28)', 'the focus colour outlines the pod');
   await page.keyboard.press('Enter');
   await page.waitForSelector('[data-testid=inspector]');
+  // An inspector's button keeps the focus through the redraw its action causes, so a keyboard
+  // user can press it again (here: unready, then ready).
+  assert.ok(await tabUntil(() => document.activeElement?.dataset?.testid === 'toggle-ready'));
+  await page.keyboard.press('Enter');
+  assert.match(await lastLine(page), new RegExp(`sim unready pod ${name}`));
+  await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'toggle-ready');
+  assert.equal(await page.evaluate(() => document.activeElement.innerText), 'Make ready');
+  await page.keyboard.press('Enter');
+  assert.match(await lastLine(page), new RegExp(`sim ready pod ${name}`));
   assert.ok(await tabUntil(() => document.activeElement?.dataset?.testid === 'delete-pod'));
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
   assert.notEqual(outline, 'none', 'a focused button shows its outline');
   await page.keyboard.press('Enter');
   assert.match(await lastLine(page), new RegExp(`kubectl delete pod ${name} --wait=false`));
+  // The inspector closes with its pod; the focus goes to the map, not to the page's start.
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Cluster map');
   // Nodes open from the keyboard too.
   await page.focus('[data-testid=play]');
   assert.ok(await tabUntil(() => document.activeElement?.classList?.contains('node-header')));

@@ -8,7 +8,7 @@ import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const distDir = path.join(root, 'dist');
+export const distDir = process.env.PODSCAPE_DIST ?? path.join(root, 'dist');
 export const shotsDir = path.join(root, 'target', 'e2e-screenshots');
 
 const types = {

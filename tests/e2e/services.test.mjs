@@ -119,6 +119,33 @@ test('the page follows the dark colour scheme and keeps its text readable', asyn
   await page.close();
 });
 
+test('a Service with many endpoints is drawn as a bundle, each endpoint keeping a branch of its own', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.click('[data-testid=play]');
+  const run = async (line) => {
+    await page.fill('[data-testid=console-input]', line);
+    await page.press('[data-testid=console-input]', 'Enter');
+  };
+  await run('kubectl scale deployment backend --replicas=80');
+  await run('sim advance 60s');
+  const ready = '[data-testid=endpoint-line][data-service=backend][data-ready=true]';
+  await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 80, ready);
+  // A trunk from the Service and a spine down each of the three nodes, and a short branch from
+  // the spine into each pod, instead of eighty lines across the map.
+  assert.equal(await page.locator('[data-testid=endpoint-trunk][data-service=backend]').count(), 6);
+  const branches = await page.$$eval(ready, (els) =>
+    els.map((e) => [e.x1.baseVal.value, e.y1.baseVal.value, e.x2.baseVal.value, e.y2.baseVal.value, e.dataset.pod]),
+  );
+  for (const [x1, y1, x2, y2, pod] of branches) {
+    assert.ok(x2 - x1 > 0 && x2 - x1 <= 10 && y1 === y2, `${pod}: a short level branch, not (${x1},${y1})→(${x2},${y2})`);
+    // The branch meets its pod's card at the card's left edge, halfway down.
+    const card = await page.$eval(`[data-testid=pod][data-name="${pod}"] rect`, (r) => [r.x.baseVal.value, r.y.baseVal.value, r.height.baseVal.value]);
+    assert.deepEqual([x2, y2], [card[0], card[1] + card[2] / 2], pod);
+  }
+  await screenshot(page, 'endpoints-bundled');
+  assert.deepEqual(errors, []);
+});
+
 test('the map keeps its scale and places as nodes and an unscheduled lane are added', async () => {
   const { page, errors } = await openPage(browser, server.url);
   await page.click('[data-testid=play]');

@@ -9,14 +9,18 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use podscape_core::view::{NodeView, PodView, ServiceView, StorageView, VolumeView};
+use podscape_core::view::{EndpointView, NodeView, PodView, ServiceView, StorageView, VolumeView};
 
 use crate::state::{Group, Sim};
 
+/// One stroke between a Service and its endpoints: a line to one endpoint, or, when a Service has
+/// many endpoints, part of the bundle that carries them (a trunk from the Service down to a node,
+/// the node's spine, and a short branch into each pod).
 #[derive(Clone, PartialEq)]
 struct Line {
     key: u64,
     service: String,
+    /// The endpoint's pod; empty for a trunk or a spine.
     pod: String,
     x1: f64,
     y1: f64,
@@ -106,31 +110,26 @@ pub fn ClusterMap() -> impl IntoView {
         });
     }
     let lane = Memo::new(move |_| view.with(|v| v.unscheduled.as_ref().map(|l| (l.x, l.y, l.w, l.h, l.pods.len()))));
-    let services = Memo::new(move |_| view.with(|v| v.services.clone()));
+    let services = Memo::new(move |_| view.with(|v| v.services.iter().map(ServiceBox::of).collect::<Vec<_>>()));
     let lines = Memo::new(move |_| {
         view.with(|v| {
-            let pods: std::collections::BTreeMap<&str, &PodView> =
+            let pods: std::collections::HashMap<&str, &PodView> =
                 v.nodes.iter().flat_map(|n| &n.pods).map(|p| (p.uid.as_str(), &**p)).collect();
             let mut out = Vec::new();
             for s in &v.services {
-                for e in &s.endpoints {
-                    // Ready endpoints get a solid line, serving-terminating ones a dashed line,
-                    // the rest none: the service would not send them traffic.
-                    let drawn = e.ready || (e.serving && e.terminating);
-                    let Some(p) = pods.get(e.pod_uid.as_str()).filter(|_| drawn) else { continue };
+                // Ready endpoints get a solid line, serving-terminating ones a dashed line,
+                // the rest none: the service would not send them traffic.
+                let drawn: Vec<(&EndpointView, &PodView)> = s
+                    .endpoints
+                    .iter()
+                    .filter(|e| e.ready || (e.serving && e.terminating))
+                    .filter_map(|e| Some((e, *pods.get(e.pod_uid.as_str())?)))
+                    .collect();
+                if drawn.len() > BUNDLE_FROM {
+                    bundle(s, &drawn, &v.nodes, &mut out);
+                } else {
                     let (x1, y1) = (s.x + s.w / 2.0, s.y + s.h);
-                    let (x2, y2) = (p.x + p.w / 2.0, p.y);
-                    out.push(Line {
-                        key: digest(&(&s.name, &p.uid, e.ready, e.terminating, x2.to_bits(), y2.to_bits())),
-                        service: s.name.clone(),
-                        pod: p.name.clone(),
-                        x1,
-                        y1,
-                        x2,
-                        y2,
-                        ready: e.ready,
-                        terminating: e.terminating,
-                    });
+                    out.extend(drawn.iter().map(|(e, p)| branch(s, e, p, (x1, y1), (p.x + p.w / 2.0, p.y))));
                 }
             }
             out
@@ -225,7 +224,7 @@ pub fn ClusterMap() -> impl IntoView {
     });
 
     view! {
-            <section class="map" aria-label="Cluster map" node_ref=map_ref>
+            <section class="map" aria-label="Cluster map" tabindex="-1" node_ref=map_ref>
                 <svg class="map-svg" viewBox=view_box style:width=svg_width preserveAspectRatio="xMinYMin meet" role="group" aria-label="Nodes, pods and services">
                     <For
                         each=move || nodes.get()
@@ -244,7 +243,7 @@ pub fn ClusterMap() -> impl IntoView {
                     </g>
                     <For
                         each=move || services.get()
-                        key=|s| format!("{}/{}|{}|{}|{}|{}", s.namespace, s.name, s.cluster_ip, s.ports, s.external_ip, s.endpoints.iter().filter(|e| e.ready).count())
+                        key=|b| format!("{}/{}|{}|{}|{}|{}", b.service.namespace, b.service.name, b.service.cluster_ip, b.service.ports, b.service.external_ip, b.ready)
                         children=move |s| service_box(sim, s)
                     />
     <g class="pods" class:grouping=move || sim.group.with(Option::is_some)>
@@ -372,7 +371,79 @@ fn node_box(sim: Sim, n: NodeView) -> impl IntoView {
     }
 }
 
+/// Past this many endpoints a Service's lines are drawn as a bundle: thousands of lines fanning
+/// out across the map are one solid blot to the eye, and redrawing them is what a browser spends
+/// most of a click's time on at 2,000 pods.
+const BUNDLE_FROM: usize = 64;
+
+/// The line for one endpoint, from `from` to `to`.
+fn branch(s: &ServiceView, e: &EndpointView, p: &PodView, from: (f64, f64), to: (f64, f64)) -> Line {
+    Line {
+        key: digest(&(
+            &s.name,
+            &p.uid,
+            e.ready,
+            e.terminating,
+            from.0.to_bits(),
+            from.1.to_bits(),
+            to.0.to_bits(),
+            to.1.to_bits(),
+        )),
+        service: s.name.clone(),
+        pod: p.name.clone(),
+        x1: from.0,
+        y1: from.1,
+        x2: to.0,
+        y2: to.1,
+        ready: e.ready,
+        terminating: e.terminating,
+    }
+}
+
+/// A Service's endpoints as a bundle: a trunk from the Service to each node that runs any of
+/// them, a spine down the node's left edge, and a short branch from the spine into each pod. Each
+/// endpoint keeps a line of its own (the branch), solid or dashed as a direct line would be.
+fn bundle(s: &ServiceView, drawn: &[(&EndpointView, &PodView)], nodes: &[NodeView], out: &mut Vec<Line>) {
+    let top = (s.x + s.w / 2.0, s.y + s.h);
+    let mut by_node: std::collections::HashMap<&str, Vec<&(&EndpointView, &PodView)>> = Default::default();
+    for d in drawn {
+        by_node.entry(d.1.node.as_str()).or_default().push(d);
+    }
+    for n in nodes {
+        let Some(here) = by_node.remove(n.name.as_str()) else { continue };
+        let Some(lowest) = here.iter().map(|(_, p)| p.y + p.h / 2.0).reduce(f64::max) else { continue };
+        let spine_x = n.x + 5.0;
+        let ready = here.iter().any(|(e, _)| e.ready);
+        let mut stroke = |(x1, y1): (f64, f64), (x2, y2): (f64, f64)| {
+            out.push(Line {
+                key: digest(&(&s.name, &n.name, ready, x1.to_bits(), y1.to_bits(), x2.to_bits(), y2.to_bits())),
+                service: s.name.clone(),
+                pod: String::new(),
+                x1,
+                y1,
+                x2,
+                y2,
+                ready,
+                terminating: !ready,
+            });
+        };
+        stroke(top, (spine_x, n.y));
+        stroke((spine_x, n.y), (spine_x, lowest));
+        for (e, p) in here {
+            let y = p.y + p.h / 2.0;
+            out.push(branch(s, e, p, (spine_x, y), (p.x, y)));
+        }
+    }
+}
+
 fn endpoint_line(l: Line) -> impl IntoView {
+    if l.pod.is_empty() {
+        let class = if l.terminating { "endpoint-trunk terminating" } else { "endpoint-trunk" };
+        return view! {
+            <line class=class data-testid="endpoint-trunk" data-service=l.service x1=l.x1 y1=l.y1 x2=l.x2 y2=l.y2/>
+        }
+        .into_any();
+    }
     let class = if l.terminating { "endpoint-line terminating" } else { "endpoint-line" };
     view! {
         <line
@@ -387,10 +458,40 @@ fn endpoint_line(l: Line) -> impl IntoView {
             y2=l.y2
         />
     }
+    .into_any()
 }
 
-fn service_box(sim: Sim, s: ServiceView) -> impl IntoView {
-    let ready = s.endpoints.iter().filter(|e| e.ready).count();
+/// A Service as its box draws it: the endpoints counted, not copied, so that a refresh of a
+/// Service with thousands of endpoints copies a number instead of the list.
+#[derive(Clone, PartialEq)]
+struct ServiceBox {
+    /// The Service's view without its endpoints.
+    service: ServiceView,
+    ready: usize,
+}
+
+impl ServiceBox {
+    fn of(s: &ServiceView) -> ServiceBox {
+        let service = ServiceView {
+            name: s.name.clone(),
+            namespace: s.namespace.clone(),
+            type_: s.type_.clone(),
+            cluster_ip: s.cluster_ip.clone(),
+            external_ip: s.external_ip.clone(),
+            ports: s.ports.clone(),
+            selector: s.selector.clone(),
+            x: s.x,
+            y: s.y,
+            w: s.w,
+            h: s.h,
+            endpoints: Vec::new(),
+        };
+        ServiceBox { service, ready: s.endpoints.iter().filter(|e| e.ready).count() }
+    }
+}
+
+fn service_box(sim: Sim, b: ServiceBox) -> impl IntoView {
+    let (s, ready) = (b.service, b.ready);
     let class = if ready == 0 { "service service-down" } else { "service" };
     let label = format!("Service {}: {} {} {}, {} ready endpoints", s.name, s.type_, s.cluster_ip, s.ports, ready);
     let key = format!("{}/{}", s.namespace, s.name);
@@ -738,7 +839,7 @@ pub fn PodInspector() -> impl IntoView {
                         <aside class="inspector" data-testid="inspector" aria-label="Selected pod">
                             <header>
                                 <h2>{p.name.clone()}</h2>
-                                <button class="close" aria-label="Close" on:click=move |_| sim.selected.set(None)>"×"</button>
+                                <button class="close" aria-label="Close" on:click=move |_| { crate::inspectors::park_focus(); sim.selected.set(None) }>"×"</button>
                             </header>
                             <dl>
                                 <dt>"Status"</dt><dd>{p.status.clone()}</dd>
@@ -753,7 +854,7 @@ pub fn PodInspector() -> impl IntoView {
                                     let crash = exec_line(&p, None, "kill 1");
                                     let shown = crash.clone();
                                     view! {
-                                        <button data-testid="crash-container" title=shown on:click=move |_| sim.run(&crash)>
+                                        <button data-testid="crash-container" title=shown on:click=move |_| crate::inspectors::run_in_place(sim, &crash, "crash-container")>
                                             "Crash container"
                                         </button>
                                     }
@@ -771,6 +872,7 @@ pub fn PodInspector() -> impl IntoView {
                                     data-testid="delete-pod"
                                     title=shown
                                     on:click=move |_| {
+                                        crate::inspectors::park_focus();
                                         sim.run(&delete_line);
                                         sim.selected.set(None);
                                     }
@@ -893,7 +995,7 @@ pub fn VolumeInspector() -> impl IntoView {
                         <aside class="inspector" data-testid="volume-inspector" aria-label="Selected volume">
                             <header>
                                 <h2>{v.name.clone()}</h2>
-                                <button class="close" aria-label="Close" on:click=move |_| sim.selected_volume.set(None)>"×"</button>
+                                <button class="close" aria-label="Close" on:click=move |_| { crate::inspectors::park_focus(); sim.selected_volume.set(None) }>"×"</button>
                             </header>
                             <dl>
                                 <dt>"Claim"</dt><dd>{if v.claim.is_empty() { "<none>".to_string() } else { v.claim.clone() }}</dd>

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use crate::api::discovery::LABEL_SERVICE_NAME;
-use crate::api::{ObjectKey, Service};
+use crate::api::{EndpointSlice, ObjectKey, Service};
 use crate::rng::fnv32a;
 use crate::store::Store;
 use crate::time::{SimDuration, SimTime};
@@ -47,7 +47,9 @@ pub struct ServiceTable {
     pub cluster_ip: String,
     pub type_: String,
     pub ports: Vec<PortRule>,
-    pub backends: Vec<Backend>,
+    /// Shared with the versions before it, so that a change to one endpoint of a large Service
+    /// copies pointers, not every endpoint, and an unchanged endpoint compares by address.
+    pub backends: Vec<Arc<Backend>>,
     /// ClientIP session affinity and its timeout, if set.
     pub affinity_timeout: Option<SimDuration>,
     pub external_traffic_local: bool,
@@ -62,7 +64,7 @@ pub struct PortRule {
     pub node_port: Option<i32>,
 }
 
-#[derive(Clone, PartialEq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Backend {
     pub ip: String,
     /// Service port name → the endpoint's port for it (shared by a slice's endpoints).
@@ -99,6 +101,9 @@ pub struct Choice {
 pub struct KubeProxy {
     pub mode: Mode,
     versions: BTreeMap<ObjectKey, VecDeque<Version>>,
+    /// Each Service's backends as last read, per EndpointSlice and its resource version: a
+    /// slice that has not changed is not read again.
+    slices: BTreeMap<ObjectKey, Vec<SliceBackends>>,
     round_robin: BTreeMap<(String, ObjectKey, i32), usize>,
     affinity: BTreeMap<(ObjectKey, String), (String, SimTime)>,
 }
@@ -106,7 +111,8 @@ pub struct KubeProxy {
 impl KubeProxy {
     /// Records the Service's current state (from the store) as a new version, when it differs.
     pub fn service_changed(&mut self, store: &Store, key: &ObjectKey, now: SimTime) {
-        let table = store.get::<Service>(key).and_then(|s| table_for(store, s)).map(Arc::new);
+        let cache = self.slices.remove(key).unwrap_or_default();
+        let table = store.get::<Service>(key).and_then(|s| table_for(store, s, cache, &mut self.slices)).map(Arc::new);
         let history = self.versions.entry(key.clone()).or_default();
         if history.back().map(|v| &v.table) == Some(&table) {
             return;
@@ -169,15 +175,16 @@ impl KubeProxy {
             .iter()
             .find(|p| if node_port { p.node_port == Some(port) } else { p.port == port })
             .ok_or_else(|| format!("no rule for port {port}"))?;
-        let with_port: Vec<&Backend> = table.backends.iter().filter(|b| b.ports.contains_key(&rule.name)).collect();
+        let with_port: Vec<&Arc<Backend>> =
+            table.backends.iter().filter(|b| b.ports.contains_key(&rule.name)).collect();
         let local_only = node_port && table.external_traffic_local;
-        let eligible = |bs: &[&Backend], f: fn(&Backend) -> bool| -> Vec<Backend> {
-            bs.iter().filter(|b| f(b) && (!local_only || b.node == node)).map(|b| (*b).clone()).collect()
+        let eligible = |f: fn(&Backend) -> bool| -> Vec<&Arc<Backend>> {
+            with_port.iter().copied().filter(|b| f(b) && (!local_only || b.node == node)).collect()
         };
-        let mut candidates = eligible(&with_port, |b| b.ready);
+        let mut candidates = eligible(|b| b.ready);
         let mut note = String::new();
         if candidates.is_empty() {
-            candidates = eligible(&with_port, |b| b.serving && b.terminating);
+            candidates = eligible(|b| b.serving && b.terminating);
             if !candidates.is_empty() {
                 note = " (no ready endpoint: falling back to serving-terminating ones)".into();
             }
@@ -198,7 +205,7 @@ impl KubeProxy {
                 let port = b.ports[&rule.name];
                 self.affinity.insert(k, (ip, now));
                 return Ok(Choice {
-                    backend: b.clone(),
+                    backend: Backend::clone(b),
                     port,
                     why: format!("sessionAffinity ClientIP: {client_ip} stays with this endpoint{note}"),
                 });
@@ -217,7 +224,7 @@ impl KubeProxy {
                 (i, format!("ipvs: round robin, {} of {n}{note}", i + 1))
             }
         };
-        let b = candidates[i].clone();
+        let b = Backend::clone(candidates[i]);
         if table.affinity_timeout.is_some() {
             self.affinity.insert((table.service.clone(), client_ip.to_string()), (b.ip.clone(), now));
         }
@@ -235,35 +242,75 @@ fn sync_delay(node: &str, at: SimTime) -> SimDuration {
     SimDuration(MIN_SYNC_DELAY + i64::from(fnv32a(&bytes) % span))
 }
 
+/// One EndpointSlice's backends, as read at one resource version of the slice.
+#[derive(Clone, Debug)]
+struct SliceBackends {
+    name: String,
+    resource_version: String,
+    /// In the slice's order, each sorted by IP.
+    backends: Vec<Arc<Backend>>,
+}
+
+impl SliceBackends {
+    fn read(slice: &EndpointSlice) -> SliceBackends {
+        let ports: Arc<BTreeMap<String, i32>> = Arc::new(
+            slice.ports.iter().flatten().filter_map(|p| Some((p.name.clone().unwrap_or_default(), p.port?))).collect(),
+        );
+        let mut backends: Vec<Arc<Backend>> = slice
+            .endpoints
+            .iter()
+            .flatten()
+            .filter_map(|e| {
+                Some(Arc::new(Backend {
+                    ip: e.addresses.first()?.clone(),
+                    ports: ports.clone(),
+                    ready: e.is_ready(),
+                    serving: e.is_serving(),
+                    terminating: e.is_terminating(),
+                    node: e.node_name.clone().unwrap_or_default(),
+                    pod: e.target_ref.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
+                }))
+            })
+            .collect();
+        backends.sort_by(|a, b| a.ip.cmp(&b.ip));
+        SliceBackends {
+            name: slice.metadata.name.clone(),
+            resource_version: slice.metadata.resource_version.clone(),
+            backends,
+        }
+    }
+}
+
 /// The table kube-proxy builds for a Service from its EndpointSlices; none for a headless or an
-/// ExternalName Service, which kube-proxy leaves alone.
-pub fn table_for(store: &Store, svc: &Service) -> Option<ServiceTable> {
+/// ExternalName Service, which kube-proxy leaves alone. `read` holds the slices as last read;
+/// what is read now is kept in `keep` for the next change.
+fn table_for(
+    store: &Store,
+    svc: &Service,
+    mut read: Vec<SliceBackends>,
+    keep: &mut BTreeMap<ObjectKey, Vec<SliceBackends>>,
+) -> Option<ServiceTable> {
     if svc.is_headless() || svc.type_or_default() == "ExternalName" {
         return None;
     }
     let key = ObjectKey::of(&svc.metadata);
-    let mut backends: Vec<Backend> = Vec::new();
+    let mut now: Vec<SliceBackends> = Vec::new();
     for slice in store.slices_for_service(&key) {
         if slice.metadata.labels.get(LABEL_SERVICE_NAME) != Some(&svc.metadata.name) {
             continue;
         }
-        let ports: Arc<BTreeMap<String, i32>> = Arc::new(
-            slice.ports.iter().flatten().filter_map(|p| Some((p.name.clone().unwrap_or_default(), p.port?))).collect(),
-        );
-        for e in slice.endpoints.iter().flatten() {
-            let Some(ip) = e.addresses.first() else { continue };
-            backends.push(Backend {
-                ip: ip.clone(),
-                ports: ports.clone(),
-                ready: e.is_ready(),
-                serving: e.is_serving(),
-                terminating: e.is_terminating(),
-                node: e.node_name.clone().unwrap_or_default(),
-                pod: e.target_ref.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
-            });
-        }
+        let same =
+            |r: &SliceBackends| r.name == slice.metadata.name && r.resource_version == slice.metadata.resource_version;
+        now.push(match read.iter().position(same) {
+            Some(i) => read.swap_remove(i),
+            None => SliceBackends::read(slice),
+        });
     }
+    // The slices' sorted runs, merged by IP (a stable sort of sorted runs is a merge); equal IPs
+    // keep the slices' order.
+    let mut backends: Vec<Arc<Backend>> = now.iter().flat_map(|s| s.backends.iter().cloned()).collect();
     backends.sort_by(|a, b| a.ip.cmp(&b.ip));
+    keep.insert(key.clone(), now);
     let affinity_timeout = (svc.spec.session_affinity == "ClientIP").then(|| {
         let secs = svc
             .spec
