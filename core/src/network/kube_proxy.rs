@@ -294,23 +294,23 @@ fn table_for(
         return None;
     }
     let key = ObjectKey::of(&svc.metadata);
-    let mut now: Vec<SliceBackends> = Vec::new();
+    let mut current: Vec<SliceBackends> = Vec::new();
     for slice in store.slices_for_service(&key) {
         if slice.metadata.labels.get(LABEL_SERVICE_NAME) != Some(&svc.metadata.name) {
             continue;
         }
         let same =
             |r: &SliceBackends| r.name == slice.metadata.name && r.resource_version == slice.metadata.resource_version;
-        now.push(match read.iter().position(same) {
+        current.push(match read.iter().position(same) {
             Some(i) => read.swap_remove(i),
             None => SliceBackends::read(slice),
         });
     }
     // The slices' sorted runs, merged by IP (a stable sort of sorted runs is a merge); equal IPs
     // keep the slices' order.
-    let mut backends: Vec<Arc<Backend>> = now.iter().flat_map(|s| s.backends.iter().cloned()).collect();
+    let mut backends: Vec<Arc<Backend>> = current.iter().flat_map(|s| s.backends.iter().cloned()).collect();
     backends.sort_by(|a, b| a.ip.cmp(&b.ip));
-    keep.insert(key.clone(), now);
+    keep.insert(key.clone(), current);
     let affinity_timeout = (svc.spec.session_affinity == "ClientIP").then(|| {
         let secs = svc
             .spec
