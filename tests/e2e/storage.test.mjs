@@ -31,7 +31,10 @@ test('a file on a PersistentVolume outlives its pod; one in the writable layer d
   // Write to the volume and to the container's own layer, through the inspector's buttons.
   await page.click('[data-testid=pod][data-name=web-0]');
   await page.click('[data-testid=write-file][data-kind=persistentVolumeClaim]');
+  // The inspector is redrawn with the file; the button pressed keeps the focus.
+  await page.waitForFunction(() => document.activeElement?.dataset?.kind === 'persistentVolumeClaim');
   await page.click('[data-testid=write-file][data-kind=layer]');
+  await page.waitForFunction(() => document.activeElement?.dataset?.kind === 'layer');
   assert.equal(await chipFiles(page, 'web-0', 'persistentVolumeClaim'), '1');
   assert.equal(await chipFiles(page, 'web-0', 'layer'), '1');
   assert.equal(await page.locator('[data-testid=storage-item]').count(), 2, 'the layer and the claim');

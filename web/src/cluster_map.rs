@@ -854,7 +854,7 @@ pub fn PodInspector() -> impl IntoView {
                                     let crash = exec_line(&p, None, "kill 1");
                                     let shown = crash.clone();
                                     view! {
-                                        <button data-testid="crash-container" title=shown on:click=move |_| crate::inspectors::run_in_place(sim, &crash, "crash-container")>
+                                        <button data-testid="crash-container" title=shown on:click=move |_| crate::inspectors::run_in_place(sim, &crash, "[data-testid=crash-container]".into())>
                                             "Crash container"
                                         </button>
                                     }
@@ -912,8 +912,11 @@ fn storage_list(sim: Sim, p: &PodView) -> impl IntoView + use<> {
             let write = writable_path(s).filter(|_| running).map(|(container, dir)| {
                 let line = exec_line(p, Some(&container), &format!("echo \"$(hostname) was here\" >> {dir}/notes.txt"));
                 let shown = line.clone();
+                // A layer is named for its container and a volume for itself: kind and name
+                // find this button again after the redraw.
+                let button = format!("[data-testid=\"write-file\"][data-kind=\"{}\"][data-name=\"{}\"]", s.kind, s.name);
                 view! {
-                    <button class="small" data-testid="write-file" data-kind=s.kind.clone() title=shown on:click=move |_| sim.run(&line)>
+                    <button class="small" data-testid="write-file" data-kind=s.kind.clone() data-name=s.name.clone() title=shown on:click=move |_| crate::inspectors::run_in_place(sim, &line, button.clone())>
                         "Write a file"
                     </button>
                 }

@@ -157,21 +157,21 @@ pub fn ServiceInspector() -> impl IntoView {
 pub fn action(sim: Sim, testid: &'static str, line: String, label: &str, class: &'static str) -> impl IntoView + use<> {
     let title = line.clone();
     view! {
-        <button class=class data-testid=testid title=title on:click=move |_| run_in_place(sim, &line, testid)>
+        <button class=class data-testid=testid title=title on:click=move |_| run_in_place(sim, &line, format!("[data-testid=\"{testid}\"]"))>
             {label.to_string()}
         </button>
     }
 }
 
-/// Runs `line` from an inspector's button and gives keyboard focus back to the button of that
-/// `testid` in the redrawn inspector, or leaves it on the map if the button is gone.
-pub fn run_in_place(sim: Sim, line: &str, testid: &'static str) {
+/// Runs `line` from an inspector's button and gives keyboard focus back to the button that
+/// `button` (a CSS selector) finds in the redrawn inspector, or leaves it on the map if the button
+/// is gone.
+pub fn run_in_place(sim: Sim, line: &str, button: String) {
     park_focus();
     sim.run(line);
     // After the redraw: the page's effects are queued before this task.
     leptos::task::spawn_local(async move {
-        let selector = format!(".side [data-testid=\"{testid}\"]");
-        if let Some(el) = document().query_selector(&selector).ok().flatten() {
+        if let Some(el) = document().query_selector(&format!(".side {button}")).ok().flatten() {
             focus_quietly(&el);
         }
     });
