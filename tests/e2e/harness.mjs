@@ -8,6 +8,8 @@ import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+// The release build in dist/, or another build of the page named by PODSCAPE_DIST (one that keeps
+// its function names, to read a CPU profile of the benchmark).
 export const distDir = process.env.PODSCAPE_DIST ?? path.join(root, 'dist');
 export const shotsDir = path.join(root, 'target', 'e2e-screenshots');
 
