@@ -35,6 +35,11 @@ fn pod_counts_changed(a: &crate::api::Pod, b: &crate::api::Pod) -> bool {
         || ready_since(a) != ready_since(b)
 }
 
+/// True when the write being notified comes from `work` itself (the plan being applied).
+fn is_own_write(applying: Option<&Work>, work: &Work) -> bool {
+    applying == Some(work)
+}
+
 pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>, new: Option<&Object>) {
     let q = &mut c.queues;
     match kind {
@@ -135,8 +140,9 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
         }
         Kind::ReplicaSet => {
             // The ReplicaSet controller's own status write would only sync it to the same result.
-            if !matches!(&c.applying, Some(Work::ReplicaSet(k)) if k == key) {
-                q.push(Work::ReplicaSet(key.clone()));
+            let work = Work::ReplicaSet(key.clone());
+            if !is_own_write(c.applying.as_ref(), &work) {
+                q.push(work);
             }
             for obj in [old, new].into_iter().flatten() {
                 if let Some(owner) = obj.meta().controller().filter(|o| o.kind == "Deployment") {
@@ -160,17 +166,18 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
                 c.kube_proxy.service_changed(&c.store, &sk, c.now);
                 // The controller's endpointSliceTracker knows the slices it wrote itself and does
                 // not sync for them; a slice someone else changed is put right.
-                if !matches!(&c.applying, Some(Work::EndpointSlice(k)) if *k == sk) {
-                    c.queues.push(Work::EndpointSlice(sk));
+                let work = Work::EndpointSlice(sk);
+                if !is_own_write(c.applying.as_ref(), &work) {
+                    c.queues.push(work);
                 }
             }
         }
         // The Endpoints controller watches Endpoints objects for deletion only
         // (`onEndpointsDelete`): its own writes do not wake it.
         Kind::Endpoints => {
-            let own = matches!(&c.applying, Some(Work::Endpoints(k)) if k == key);
-            if !own {
-                q.push(Work::Endpoints(key.clone()));
+            let work = Work::Endpoints(key.clone());
+            if !is_own_write(c.applying.as_ref(), &work) {
+                q.push(work);
             }
         }
         Kind::Node => {

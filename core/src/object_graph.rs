@@ -62,18 +62,10 @@ impl ObjectGraph {
 
     /// The objects that name `uid` among their owners.
     pub fn dependents(&self, uid: &Uid) -> Vec<ObjRef> {
-        let Some(&idx) = self.by_uid.get(uid) else { return Vec::new() };
-        let mut out: Vec<ObjRef> = self
-            .graph
-            .neighbors_directed(idx, Direction::Outgoing)
-            .filter(|&d| self.graph[d].present)
-            .map(|d| self.graph[d].obj.clone())
-            .collect();
-        out.sort();
-        out
+        self.dependent_refs(uid).into_iter().cloned().collect()
     }
 
-    /// The same, borrowed and in the same order.
+    /// The same, borrowed, sorted.
     pub fn dependent_refs(&self, uid: &Uid) -> Vec<&ObjRef> {
         let Some(&idx) = self.by_uid.get(uid) else { return Vec::new() };
         let mut out: Vec<&ObjRef> = self

@@ -647,8 +647,8 @@ fn pod_card(
     }
 }
 
-/// What the pod's storage holds, so a pod card redraws when a file appears or vanishes.
-/// What a pod card shows, as one number: the card is redrawn when it changes.
+/// What a pod card shows (its storage's file counts among it), as one number: the card is
+/// redrawn when it changes.
 fn card_key(p: &PodView, old_revision: bool) -> u64 {
     let storage: Vec<(&str, usize)> = p.storage.iter().map(|s| (s.name.as_str(), s.files.len())).collect();
     digest(&(
@@ -839,7 +839,7 @@ pub fn PodInspector() -> impl IntoView {
                         <aside class="inspector" data-testid="inspector" aria-label="Selected pod">
                             <header>
                                 <h2>{p.name.clone()}</h2>
-                                <button class="close" aria-label="Close" on:click=move |_| { crate::inspectors::park_focus(); sim.selected.set(None) }>"×"</button>
+                                {crate::inspectors::close_button(sim.selected)}
                             </header>
                             <dl>
                                 <dt>"Status"</dt><dd>{p.status.clone()}</dd>
@@ -998,7 +998,7 @@ pub fn VolumeInspector() -> impl IntoView {
                         <aside class="inspector" data-testid="volume-inspector" aria-label="Selected volume">
                             <header>
                                 <h2>{v.name.clone()}</h2>
-                                <button class="close" aria-label="Close" on:click=move |_| { crate::inspectors::park_focus(); sim.selected_volume.set(None) }>"×"</button>
+                                {crate::inspectors::close_button(sim.selected_volume)}
                             </header>
                             <dl>
                                 <dt>"Claim"</dt><dd>{if v.claim.is_empty() { "<none>".to_string() } else { v.claim.clone() }}</dd>

@@ -38,7 +38,7 @@ pub fn NodeInspector() -> impl IntoView {
                         <aside class="inspector" data-testid="node-inspector" aria-label="Selected node">
                             <header>
                                 <h2>{format!("node/{name}")}</h2>
-                                <button class="close" aria-label="Close" on:click=move |_| { park_focus(); sim.selected_node.set(None) }>"×"</button>
+                                {close_button(sim.selected_node)}
                             </header>
                             <dl>
                                 <dt>"Status"</dt><dd>{n.status.clone()}</dd>
@@ -133,7 +133,7 @@ pub fn ServiceInspector() -> impl IntoView {
                         <aside class="inspector" data-testid="service-inspector" aria-label="Selected Service">
                             <header>
                                 <h2>{format!("svc/{}", s.name)}</h2>
-                                <button class="close" aria-label="Close" on:click=move |_| { park_focus(); sim.selected_service.set(None) }>"×"</button>
+                                {close_button(sim.selected_service)}
                             </header>
                             <dl>
                                 <dt>"Type"</dt><dd>{s.type_.clone()}</dd>
@@ -175,6 +175,14 @@ pub fn run_in_place(sim: Sim, line: &str, button: String) {
             focus_quietly(&el);
         }
     });
+}
+
+/// An inspector's close button: it clears the selection that opens the inspector, with the
+/// keyboard focus moved to the map first.
+pub fn close_button(selection: RwSignal<Option<String>>) -> impl IntoView {
+    view! {
+        <button class="close" aria-label="Close" on:click=move |_| { park_focus(); selection.set(None) }>"×"</button>
+    }
 }
 
 /// Moves keyboard focus to the map before an inspector is redrawn or closed. A focused element
