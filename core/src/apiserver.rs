@@ -47,6 +47,36 @@ impl ApiError {
     }
 }
 
+/// How a deletion treats the object's dependents (`DeleteOptions.propagationPolicy`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Propagation {
+    /// The object goes now; the garbage collector deletes its dependents after (kubectl's default).
+    #[default]
+    Background,
+    /// The dependents go first; the object waits for them with the `foregroundDeletion` finalizer.
+    Foreground,
+    /// The dependents stay, their owner references to the object removed (`orphan` finalizer).
+    Orphan,
+}
+
+/// What a `DELETE` asks for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct DeleteOptions {
+    pub grace: Option<i64>,
+    pub propagation: Propagation,
+}
+
+impl DeleteOptions {
+    pub fn grace(grace: Option<i64>) -> Self {
+        DeleteOptions { grace, ..Default::default() }
+    }
+}
+
+pub const FINALIZER_ORPHAN: &str = "orphan";
+pub const FINALIZER_FOREGROUND: &str = "foregroundDeletion";
+pub const FINALIZER_PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";
+pub const FINALIZER_PV_PROTECTION: &str = "kubernetes.io/pv-protection";
+
 /// ValidatePodUpdate's refusal: a pod's spec is fixed once created, but for these fields.
 const POD_UPDATE_FORBIDDEN: &str = "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
 
@@ -150,7 +180,7 @@ impl Cluster {
         m.creation_timestamp = Some(Time(now));
         m.deletion_timestamp = None;
         m.deletion_grace_period_seconds = None;
-        if matches!(kind, Kind::Deployment | Kind::ReplicaSet) {
+        if matches!(kind, Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet) {
             m.generation = 1;
         }
         Ok(self.write(obj))
@@ -202,6 +232,7 @@ impl Cluster {
         let spec_changed = match &obj {
             Object::Deployment(b) => self.store.get::<Deployment>(&key).is_some_and(|a| a.spec != b.spec),
             Object::ReplicaSet(b) => self.store.get::<ReplicaSet>(&key).is_some_and(|a| a.spec != b.spec),
+            Object::StatefulSet(b) => self.store.get::<crate::api::StatefulSet>(&key).is_some_and(|a| a.spec != b.spec),
             _ => false,
         };
         let rv = self.store.next_resource_version();
@@ -212,20 +243,41 @@ impl Cluster {
         m.deletion_grace_period_seconds = m.deletion_grace_period_seconds.or(om.deletion_grace_period_seconds);
         m.resource_version = rv;
         m.generation = if spec_changed { om.generation + 1 } else { om.generation };
+        // The last finalizer of an object being deleted is gone: the deletion completes (pods
+        // complete theirs when the kubelet has stopped them).
+        if kind != Kind::Pod && m.deletion_timestamp.is_some() && m.finalizers.is_empty() {
+            let written = obj.clone();
+            self.api_remove(kind, &key);
+            return Ok(written);
+        }
         Ok(self.write(obj))
     }
 
-    /// Deletes an object as `DELETE` does: a pod on a node gets a deletion timestamp and its grace
-    /// period (the kubelet finishes the job); everything else goes at once and the garbage collector
-    /// follows its dependents.
-    pub(crate) fn api_delete(&mut self, kind: Kind, key: &ObjectKey, grace: Option<i64>) -> Result<Object, ApiError> {
+    /// Deletes an object as `DELETE` does. A pod on a node gets a deletion timestamp and its grace
+    /// period (the kubelet finishes the job). Anything with finalizers, or deleted with a
+    /// propagation policy that needs the garbage collector first (`Orphan`, `Foreground`), gets a
+    /// deletion timestamp and waits for them; everything else goes at once, and the garbage
+    /// collector follows its dependents (`Background`).
+    pub(crate) fn api_delete(&mut self, kind: Kind, key: &ObjectKey, opts: DeleteOptions) -> Result<Object, ApiError> {
         let Some(obj) = self.store.get_object(kind, key) else {
             return Err(ApiError::not_found(kind, &key.name));
         };
+        let mut finalizers = obj.meta().finalizers.clone();
+        let has_dependents = !self.store.dependents(&obj.meta().uid).is_empty();
+        let gc_finalizer = match opts.propagation {
+            Propagation::Orphan => Some(FINALIZER_ORPHAN),
+            Propagation::Foreground => Some(FINALIZER_FOREGROUND),
+            Propagation::Background => None,
+        };
+        if let Some(f) = gc_finalizer.filter(|_| has_dependents)
+            && !finalizers.iter().any(|x| x == f)
+        {
+            finalizers.push(f.to_string());
+        }
         if let Object::Pod(pod) = &obj {
-            let grace = grace.unwrap_or_else(|| pod.grace_period_seconds()).max(0);
+            let grace = opts.grace.unwrap_or_else(|| pod.grace_period_seconds()).max(0);
             let force = grace == 0;
-            if pod.spec.node_name.is_empty() || force {
+            if (pod.spec.node_name.is_empty() || force) && finalizers.is_empty() {
                 self.api_remove(kind, key);
                 return Ok(obj);
             }
@@ -239,11 +291,26 @@ impl Cluster {
             let mut p = pod.clone();
             p.metadata.deletion_timestamp = Some(Time(self.now + crate::time::SimDuration::seconds(grace)));
             p.metadata.deletion_grace_period_seconds = Some(grace);
+            p.metadata.finalizers = finalizers;
             p.metadata.resource_version = self.store.next_resource_version();
             return Ok(self.write(Object::Pod(p)));
         }
-        self.api_remove(kind, key);
-        Ok(obj)
+        if obj.meta().is_terminating() {
+            // Already on its way out: a second delete may add the garbage collector's finalizer.
+            if finalizers == obj.meta().finalizers {
+                return Ok(obj);
+            }
+        } else if finalizers.is_empty() {
+            self.api_remove(kind, key);
+            return Ok(obj);
+        }
+        let mut o = obj.clone();
+        let m = o.meta_mut();
+        m.deletion_timestamp = m.deletion_timestamp.or(Some(Time(self.now)));
+        m.deletion_grace_period_seconds = Some(0);
+        m.finalizers = finalizers;
+        m.resource_version = self.store.next_resource_version();
+        Ok(self.write(o))
     }
 
     /// Removes an object from the store for good and releases what it held.
@@ -421,6 +488,19 @@ impl Cluster {
                         ),
                     });
                 }
+            }
+            // The StorageObjectInUseProtection admission plugin: a claim or volume in use is not
+            // removed until nothing uses it (the pvc- and pv-protection controllers decide).
+            Object::PersistentVolumeClaim(pvc)
+                if creating && !pvc.metadata.finalizers.iter().any(|f| f == FINALIZER_PVC_PROTECTION) =>
+            {
+                pvc.metadata.finalizers.push(FINALIZER_PVC_PROTECTION.into());
+                return self.admit(obj, false);
+            }
+            Object::PersistentVolume(pv)
+                if creating && !pv.metadata.finalizers.iter().any(|f| f == FINALIZER_PV_PROTECTION) =>
+            {
+                pv.metadata.finalizers.push(FINALIZER_PV_PROTECTION.into());
             }
             Object::PersistentVolumeClaim(pvc) if pvc.spec.storage_class_name.is_none() => {
                 let default = self.store.list::<crate::api::StorageClass>(None).find(|sc| {

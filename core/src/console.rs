@@ -2,16 +2,20 @@
 //! as a shell splits them; `#` starts a comment; `kubectl …` lines answer as kubectl does, `sim …`
 //! lines drive the simulation itself.
 
+mod api_proxy;
 pub mod args;
+pub mod attach;
 mod complete;
 mod describe;
 pub mod examples;
 mod explain;
+pub mod gotemplate;
 pub mod jsonpath;
 mod kubectl;
 pub mod output;
 pub mod printers;
-mod sim;
+pub(crate) mod sim;
+pub mod workstation;
 
 use std::collections::BTreeMap;
 
@@ -76,15 +80,19 @@ impl Files for BTreeMap<String, String> {
     }
 }
 
-/// The console's own state: what `kubectl config set-context --current --namespace` changes.
+/// The console's own state: what `kubectl config set-context --current --namespace` changes, and
+/// the learner's machine (its files, shell variables, `kubectl proxy`).
 #[derive(Clone, Debug)]
 pub struct Session {
     pub namespace: String,
+    pub workstation: workstation::Workstation,
+    /// The container shell the console is attached to (`kubectl exec -it`, `kubectl run -it`).
+    pub attached: Option<attach::Attachment>,
 }
 
 impl Default for Session {
     fn default() -> Self {
-        Session { namespace: "default".into() }
+        Session { namespace: "default".into(), workstation: Default::default(), attached: None }
     }
 }
 
@@ -103,33 +111,13 @@ impl Files for Recording<'_> {
 }
 
 impl Cluster {
-    /// Runs one console line.
+    /// Runs one console line: a shell command line on the learner's machine (`kubectl …`,
+    /// `sim …`, pipes, `export`, loops; several lines when a here-document or a loop spans them).
     pub fn run(&mut self, line: &str, files: &dyn Files) -> Output {
-        let Some(words) = shlex::split(line) else {
-            let mut out = Output::default();
-            out.fail("error: unterminated quote or trailing backslash");
-            return out;
-        };
-        if words.is_empty() {
-            return Output::default();
-        }
         let files = examples::WithExamples { inner: files };
         let rec = Recording { inner: &files, read: Default::default() };
         let at = self.now.millis();
-        let out = match words[0].as_str() {
-            "kubectl" | "k" => kubectl::run(self, &words[1..], &rec),
-            "sim" => sim::run(self, &words[1..]),
-            "help" => {
-                let mut o = Output::default();
-                o.out(HELP);
-                o
-            }
-            other => {
-                let mut o = Output::default();
-                o.fail(format!("{other}: command not found (lines start with kubectl or sim; try help)"));
-                o
-            }
-        };
+        let out = if self.console.attached.is_some() { self.run_attached(line) } else { self.run_here(line, &rec) };
         // Controllers react within milliseconds of a change in a real cluster: let them settle at
         // this instant, so the next line sees (for example) the ReplicaSet's replacement pod.
         self.settle();
@@ -137,34 +125,88 @@ impl Cluster {
         out
     }
 
-    /// Runs several lines (a script), stopping at none: every line runs, as `podscape run` does.
+    /// A line on the learner's machine.
+    fn run_here(&mut self, line: &str, rec: &Recording) -> Output {
+        match crate::shell::parse(line) {
+            Err(e) => {
+                let mut o = Output::default();
+                o.fail(syntax_error(&e));
+                o
+            }
+            Ok(script) => {
+                let mut env = std::mem::take(&mut self.console.workstation.env);
+                let r = {
+                    let mut host = workstation::ConsoleHost { c: self, files: rec };
+                    crate::shell::run(&script, &mut env, &mut host)
+                };
+                self.console.workstation.env = env;
+                Output { stdout: r.stdout, stderr: r.stderr, exit_code: r.code }
+            }
+        }
+    }
+
+    /// Runs a script, stopping at none: every command runs, as `podscape run` does. A command
+    /// that spans lines (a here-document, a loop) runs as one.
     pub fn run_script(&mut self, text: &str, files: &dyn Files) -> Vec<(String, Output)> {
-        text.lines().map(|l| (l.to_string(), self.run(l, files))).collect()
+        crate::shell::commands(text)
+            .into_iter()
+            .map(|(_, l)| {
+                let out = self.run(&l, files);
+                (l, out)
+            })
+            .collect()
     }
 
     /// Moves time until `done` holds or `limit` has passed, stopping at each scheduled event to
     /// look; returns whether `done` held. This is how verbs that wait in real kubectl wait here.
     pub(crate) fn run_until(&mut self, limit: crate::SimDuration, done: impl Fn(&Cluster) -> bool) -> bool {
-        // However long a timeout asks for, one line moves time at most as far as `sim advance`
-        // may, so no line keeps the page busy for years of simulated time.
-        let deadline = self.now + limit.min(sim::MAX_ADVANCE);
+        let deadline = self.now + limit;
+        self.advance_until(|c| if done(c) { Look::Done } else { Look::WaitUntil(deadline) })
+    }
+
+    /// The one loop behind every verb that waits (`wait`, `delete`, `drain`, `rollout status`,
+    /// `get -w`): simulated time moves event by event, and `look` runs at the start and after
+    /// each step, printing what it must and saying whether to stop, or until when to go on.
+    /// However far `look` asks, one line moves time at most as far as `sim advance` may, so no
+    /// line keeps the page busy for years of simulated time. Returns whether `look` said done.
+    pub(crate) fn advance_until(&mut self, mut look: impl FnMut(&mut Cluster) -> Look) -> bool {
+        let cap = self.now + sim::MAX_ADVANCE;
         loop {
             self.settle();
-            if done(self) {
-                return true;
+            let until = match look(self) {
+                Look::Done => return true,
+                Look::WaitUntil(t) => t.min(cap),
+            };
+            if self.now >= until {
+                return false;
             }
-            match self.next_event_at() {
-                Some(at) if at <= deadline => {
-                    let d = at - self.now;
-                    self.advance(d);
-                }
-                _ => {
-                    let d = deadline - self.now;
-                    self.advance(d);
-                    return done(self);
-                }
-            }
+            let next = self.next_event_at().filter(|at| *at <= until).unwrap_or(until);
+            let d = next - self.now;
+            self.advance(d);
         }
+    }
+}
+
+/// What a waiting verb's look at the cluster decided.
+pub(crate) enum Look {
+    Done,
+    /// Not yet: go on until this instant, unless a later look says otherwise.
+    WaitUntil(crate::SimTime),
+}
+
+/// A line that is not a shell command line, in bash's words.
+fn syntax_error(e: &crate::shell::ParseError) -> String {
+    use crate::shell::{Incomplete, ParseError};
+    match e {
+        ParseError::Incomplete(Incomplete::Quote(q)) => {
+            format!("bash: unexpected EOF while looking for matching `{q}'")
+        }
+        ParseError::Incomplete(Incomplete::HereDoc(d)) => {
+            format!("bash: warning: here-document delimited by end-of-file (wanted `{d}')")
+        }
+        ParseError::Incomplete(_) => "bash: syntax error: unexpected end of file".into(),
+        ParseError::Unexpected(t) => format!("bash: syntax error near unexpected token `{t}'"),
+        ParseError::TooDeep => "bash: syntax error: nesting too deep".into(),
     }
 }
 

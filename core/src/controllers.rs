@@ -77,6 +77,8 @@ pub enum Op {
     Update(Object),
     /// Delete through the API: graceful for a pod on a node, immediate otherwise.
     Delete { kind: Kind, key: ObjectKey },
+    /// Delete with options: the garbage collector's foreground deletion of dependents.
+    DeleteWith { kind: Kind, key: ObjectKey, opts: crate::apiserver::DeleteOptions },
     /// The scheduler binds a pod to a node (`pods/binding`).
     Bind { pod: ObjectKey, node: String },
     /// The kubelet's CNI call: give the pod an IP from its node's pod CIDR.

@@ -7,6 +7,7 @@ use crate::Cluster;
 use crate::api::{ObjectKey, Pod, Service};
 use crate::network::dns::{self, Answer};
 use crate::network::traffic::{Outcome, Source, parse_url};
+use crate::shell::{self, CmdOutput, Dialect, Env, Host};
 use crate::time::SimDuration;
 
 /// What a command printed and how it exited.
@@ -43,192 +44,78 @@ pub struct Context {
 }
 
 impl Cluster {
-    /// Runs a command line (already split into words) in a container.
+    /// Runs a command (already split into words) in a container, as the container runtime's exec
+    /// does: `sh -c SCRIPT` runs the script in the container's shell; anything else is one
+    /// program, looked up in the image (a missing one is the runtime's error, not a shell's).
     pub(crate) fn exec(&mut self, ctx: &Context, argv: &[String]) -> ExecOutput {
-        // `sh -c 'a && b; c'` runs a little script; anything else is one command.
-        if let [shell, flag, script, ..] = argv
-            && matches!(shell.as_str(), "sh" | "/bin/sh" | "bash" | "/bin/bash" | "ash")
+        let mut env = Env::exported(self.container_env(ctx));
+        env.cwd = "/".into();
+        let dialect = self.dialect(ctx);
+        if let [shell_name, flag, script, rest @ ..] = argv
+            && matches!(shell_name.rsplit('/').next().unwrap_or(""), "sh" | "bash" | "ash" | "dash")
             && flag == "-c"
         {
-            return self.script(ctx, script);
+            let parsed = match shell::parse(script) {
+                Ok(s) => s,
+                Err(e) => return ExecOutput::err(format!("{}\n", e.message(dialect)), 2),
+            };
+            let mut p = shell::Process::new(&parsed, env);
+            p.args = if rest.is_empty() { vec![shell_name.clone()] } else { rest.to_vec() };
+            let mut host = ContainerHost { c: self, ctx, direct: false };
+            let out = p.run_to_end(&mut host);
+            return ExecOutput { stdout: out.stdout, stderr: out.stderr, code: out.code };
         }
-        self.run_words(ctx, argv, false)
+        // One program: its words as they are (no shell to expand them), run where builtins and
+        // the image's tools are found alike.
+        let line: Vec<String> = argv.iter().map(|w| shell::quote(w)).collect();
+        let mut host = ContainerHost { c: self, ctx, direct: true };
+        let out = shell::run_text(&line.join(" "), &mut env, &mut host);
+        ExecOutput { stdout: out.stdout, stderr: out.stderr, code: out.code }
     }
 
-    /// Runs one command with its redirections (`> file`, `>> file`, `2>/dev/null`).
-    fn run_words(&mut self, ctx: &Context, words: &[String], shell: bool) -> ExecOutput {
-        let mut argv = Vec::new();
-        let mut target: Option<(String, bool)> = None;
-        let mut quiet_errors = false;
-        let mut i = 0;
-        while i < words.len() {
-            let w = words[i].as_str();
-            let (op, attached) = if let Some(rest) = w.strip_prefix("2>") {
-                ("2>", rest)
-            } else if let Some(rest) = w.strip_prefix(">>") {
-                (">>", rest)
-            } else if let Some(rest) = w.strip_prefix('>') {
-                (">", rest)
-            } else {
-                argv.push(words[i].clone());
-                i += 1;
-                continue;
-            };
-            let file = if attached.is_empty() {
-                i += 1;
-                words.get(i).cloned().unwrap_or_default()
-            } else {
-                attached.to_string()
-            };
-            match op {
-                "2>" => quiet_errors = file == "/dev/null",
-                ">>" => target = Some((file, true)),
-                _ => target = Some((file, false)),
-            }
-            i += 1;
-        }
-        if argv.is_empty() && target.is_none() {
-            return ExecOutput::default();
-        }
-        let userland = self.userland(ctx);
-        let mut out = if argv.is_empty() {
-            ExecOutput::default()
-        } else {
-            match self.command(ctx, &argv, shell) {
-                Some(out) => out,
-                None if shell => ExecOutput::err(
-                    match userland {
-                        Userland::Busybox => format!("sh: {}: not found\n", argv[0]),
-                        Userland::Gnu => format!("sh: 1: {}: not found\n", argv[0]),
-                    },
-                    127,
-                ),
-                None => ExecOutput::err(
-                    format!(
-                        "OCI runtime exec failed: exec failed: unable to start container process: exec: \"{}\": executable file not found in $PATH: unknown\n",
-                        argv[0]
-                    ),
-                    126,
-                ),
-            }
+    /// Runs a line typed in an attached shell, keeping its variables and directory; whether the
+    /// line ended the session (`exit`).
+    pub(crate) fn exec_in_session(&mut self, ctx: &Context, line: &str, env: &mut Env) -> (CmdOutput, bool) {
+        let dialect = self.dialect(ctx);
+        let parsed = match shell::parse(line) {
+            Ok(s) => s,
+            Err(e) => return (CmdOutput::err(format!("{}\n", e.message(dialect)), 2), false),
         };
-        if quiet_errors {
-            out.stderr.clear();
-        }
-        if let Some((file, append)) = target {
-            if file.is_empty() {
-                return ExecOutput::err("sh: syntax error: unexpected newline\n", 2);
-            }
-            let path = crate::fs::normalize("/", &file);
-            if path != "/dev/null" {
-                let Some(pod) = self.store.get::<Pod>(&ctx.pod).cloned() else { return out };
-                let view = self.container_fs(&pod, &ctx.container);
-                if let Err(e) = view.write(&mut self.files, &path, &out.stdout, append) {
-                    let (msg, code) = match (userland, e) {
-                        (Userland::Busybox, crate::fs::mounts::Errno::NotFound) => {
-                            (format!("sh: can't create {file}: nonexistent directory\n"), 1)
-                        }
-                        (Userland::Busybox, e) => (format!("sh: can't create {file}: {}\n", e.message()), 1),
-                        (Userland::Gnu, crate::fs::mounts::Errno::NotFound) => {
-                            (format!("sh: 1: cannot create {file}: Directory nonexistent\n"), 2)
-                        }
-                        (Userland::Gnu, e) => (format!("sh: 1: cannot create {file}: {}\n", e.message()), 2),
-                    };
-                    return ExecOutput { stdout: String::new(), stderr: format!("{}{msg}", out.stderr), code };
-                }
-            }
-            out.stdout.clear();
-        }
-        out
+        let mut p = shell::Process::new(&parsed, std::mem::take(env));
+        let mut host = ContainerHost { c: self, ctx, direct: false };
+        let out = p.run_to_end(&mut host);
+        *env = std::mem::take(&mut p.env);
+        (out, p.called_exit)
     }
 
-    fn script(&mut self, ctx: &Context, script: &str) -> ExecOutput {
-        let mut out = ExecOutput::default();
-        let mut last = 0;
-        // Split on ; && || (left to right, as sh runs them), honouring quotes via shlex per part.
-        let mut rest = script;
-        let mut connector = ";";
-        loop {
-            let (part, next_conn, remaining) = split_step(rest);
-            let run = match connector {
-                "&&" => last == 0,
-                "||" => last != 0,
-                _ => true,
-            };
-            if run && !part.trim().is_empty() {
-                let part = self.expand(ctx, part);
-                let Some(words) = shlex::split(&part) else {
-                    return ExecOutput::err("sh: syntax error: unterminated quoted string\n", 2);
-                };
-                let r = self.run_words(ctx, &words, true);
-                out.stdout.push_str(&r.stdout);
-                out.stderr.push_str(&r.stderr);
-                last = r.code;
-            }
-            match (next_conn, remaining) {
-                (Some(c), Some(r)) => {
-                    connector = c;
-                    rest = r;
-                }
-                _ => break,
-            }
+    /// The shells an image has: busybox's `sh`/`ash`, or Debian's `sh` (dash) and `bash`.
+    pub(crate) fn has_shell(&self, ctx: &Context, shell: &str) -> bool {
+        let name = shell.rsplit('/').next().unwrap_or(shell);
+        match self.userland(ctx) {
+            Userland::Busybox => matches!(name, "sh" | "ash"),
+            Userland::Gnu => matches!(name, "sh" | "bash" | "dash"),
         }
-        out.code = last;
-        out
     }
 
-    /// The shell's expansions outside single quotes: `$(command)` becomes the command's output
-    /// (trailing newlines dropped), `$NAME` and `${NAME}` the variable's value (empty if unset).
-    fn expand(&mut self, ctx: &Context, text: &str) -> String {
-        let mut out = String::new();
-        let mut single = false;
-        let mut chars = text.char_indices().peekable();
-        while let Some((i, ch)) = chars.next() {
-            if ch == '\'' {
-                single = !single;
-            }
-            if ch != '$' || single {
-                out.push(ch);
-                continue;
-            }
-            let rest = &text[i + 1..];
-            if let Some(inner) = rest.strip_prefix('(') {
-                let Some(end) = inner.find(')') else {
-                    out.push(ch);
-                    continue;
-                };
-                let r = self.script(ctx, &inner[..end]);
-                out.push_str(r.stdout.trim_end_matches('\n'));
-                for _ in 0..end + 2 {
-                    chars.next();
-                }
-                continue;
-            }
-            let (name, skip) = if let Some(inner) = rest.strip_prefix('{') {
-                match inner.find('}') {
-                    Some(end) => (&inner[..end], end + 2),
-                    None => ("", 0),
-                }
-            } else {
-                let len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
-                (&rest[..len], len)
-            };
-            if name.is_empty() {
-                out.push(ch);
-                continue;
-            }
-            let value =
-                self.container_env(ctx).into_iter().find(|(k, _)| k == name).map(|(_, v)| v).unwrap_or_default();
-            out.push_str(&value);
-            for _ in 0..skip {
-                chars.next();
-            }
+    /// The prompt a shell shows a root user in a container: busybox's `/ # `, bash's
+    /// `root@POD:/# `, dash's `# `.
+    pub(crate) fn shell_prompt(&self, ctx: &Context, shell: &str) -> String {
+        match (self.userland(ctx), shell.rsplit('/').next().unwrap_or(shell)) {
+            (Userland::Busybox, _) => "/ # ".into(),
+            (Userland::Gnu, "bash") => format!("root@{}:/# ", ctx.pod.name),
+            (Userland::Gnu, _) => "# ".into(),
         }
-        out
     }
 
-    /// Runs one program (or, in a shell, a builtin); None when there is no such program.
-    fn command(&mut self, ctx: &Context, argv: &[String], shell: bool) -> Option<ExecOutput> {
+    fn dialect(&self, ctx: &Context) -> Dialect {
+        match self.userland(ctx) {
+            Userland::Busybox => Dialect::Busybox,
+            Userland::Gnu => Dialect::Dash,
+        }
+    }
+
+    /// Runs one of the image's programs; None when the image has no such program.
+    fn command(&mut self, ctx: &Context, argv: &[String], stdin: &str) -> Option<ExecOutput> {
         let Some((cmd, args)) = argv.split_first() else { return Some(ExecOutput::default()) };
         let name = cmd.rsplit('/').next().unwrap_or(cmd);
         let userland = self.userland(ctx);
@@ -247,13 +134,7 @@ impl Cluster {
                     _ => ExecOutput::ok(env.iter().map(|(k, v)| format!("{k}={v}\n")).collect::<String>()),
                 }
             }
-            "echo" => match args.split_first() {
-                Some((n, words)) if n == "-n" => ExecOutput::ok(words.join(" ")),
-                _ => ExecOutput::ok(format!("{}\n", args.join(" "))),
-            },
-            "true" | "sleep" => ExecOutput::default(),
-            "false" => ExecOutput::err("", 1),
-            "exit" if shell => ExecOutput::err("", args.first().and_then(|c| c.parse().ok()).unwrap_or(0)),
+            "cat" if args.iter().all(|a| a == "-") => ExecOutput::ok(stdin),
             "cat" => self.cat(ctx, args),
             "ls" => self.ls(ctx, args),
             "touch" | "mkdir" | "rm" => self.touch_mkdir_rm(ctx, name, args),
@@ -733,25 +614,63 @@ impl Cluster {
     }
 }
 
-/// The next command of a script and the connector after it (`;`, `&&`, `||`), outside quotes.
-fn split_step(s: &str) -> (&str, Option<&'static str>, Option<&str>) {
-    let bytes = s.as_bytes();
-    let (mut single, mut double) = (false, false);
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\'' if !double => single = !single,
-            b'"' if !single => double = !double,
-            b';' if !single && !double => return (&s[..i], Some(";"), Some(&s[i + 1..])),
-            b'&' if !single && !double && bytes.get(i + 1) == Some(&b'&') => {
-                return (&s[..i], Some("&&"), Some(&s[i + 2..]));
-            }
-            b'|' if !single && !double && bytes.get(i + 1) == Some(&b'|') => {
-                return (&s[..i], Some("||"), Some(&s[i + 2..]));
-            }
-            _ => {}
-        }
-        i += 1;
+/// The shell's host inside a container: the image's programs, the container's files.
+struct ContainerHost<'a> {
+    c: &'a mut Cluster,
+    ctx: &'a Context,
+    /// A program exec'd without a shell: a missing one is the runtime's error.
+    direct: bool,
+}
+
+impl Host for ContainerHost<'_> {
+    fn run(&mut self, argv: &[String], _env: &Env, stdin: &str) -> Option<CmdOutput> {
+        self.c.command(self.ctx, argv, stdin).map(|o| CmdOutput { stdout: o.stdout, stderr: o.stderr, code: o.code })
     }
-    (s, None, None)
+
+    fn read(&mut self, path: &str) -> Result<String, String> {
+        let view = self.c.container_fs_of(self.ctx).ok_or("No such file or directory")?;
+        view.read(&self.c.files, &crate::fs::normalize("/", path)).map_err(|e| e.message().to_string())
+    }
+
+    fn write(&mut self, path: &str, text: &str, append: bool) -> Result<(), String> {
+        let userland = self.c.userland(self.ctx);
+        let Some(view) = self.c.container_fs_of(self.ctx) else { return Ok(()) };
+        view.write(&mut self.c.files, &crate::fs::normalize("/", path), text, append).map_err(|e| match (userland, e) {
+            (Userland::Busybox, crate::fs::mounts::Errno::NotFound) => {
+                format!("sh: can't create {path}: nonexistent directory")
+            }
+            (Userland::Busybox, e) => format!("sh: can't create {path}: {}", e.message()),
+            (Userland::Gnu, crate::fs::mounts::Errno::NotFound) => {
+                format!("sh: 1: cannot create {path}: Directory nonexistent")
+            }
+            (Userland::Gnu, e) => format!("sh: 1: cannot create {path}: {}", e.message()),
+        })
+    }
+
+    fn sleep(&mut self, d: SimDuration) {
+        // `kubectl exec` waits for the command: simulated time moves with it, a day at most.
+        self.c.advance(d.min(crate::console::sim::MAX_ADVANCE));
+    }
+
+    fn dialect(&self) -> Dialect {
+        self.c.dialect(self.ctx)
+    }
+
+    fn not_found(&self, name: &str) -> CmdOutput {
+        if self.direct {
+            return CmdOutput::err(
+                format!(
+                    "OCI runtime exec failed: exec failed: unable to start container process: exec: \"{name}\": executable file not found in $PATH: unknown\n"
+                ),
+                126,
+            );
+        }
+        shell::CmdOutput::err(
+            match self.dialect() {
+                Dialect::Busybox => format!("sh: {name}: not found\n"),
+                Dialect::Dash => format!("sh: 1: {name}: not found\n"),
+            },
+            127,
+        )
+    }
 }

@@ -291,6 +291,29 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
             c.queues.push(Work::GarbageCollect(d.kind, d.key));
         }
     }
+    // The garbage collector's own deletions: an owner waiting to orphan its dependents or to see
+    // them go first, and (in the foreground) an owner whose dependent just went.
+    use crate::apiserver::{FINALIZER_FOREGROUND, FINALIZER_ORPHAN};
+    if let Some(o) = new {
+        let m = o.meta();
+        if m.is_terminating() && m.finalizers.iter().any(|f| f == FINALIZER_ORPHAN || f == FINALIZER_FOREGROUND) {
+            c.queues.push(Work::GarbageCollect(kind, key.clone()));
+            for d in c.store.dependents(&m.uid) {
+                c.queues.push(Work::GarbageCollect(d.kind, d.key));
+            }
+        }
+    }
+    if let Some(o) = old.filter(|_| new.is_none()) {
+        for r in &o.meta().owner_references {
+            if let Some(owner) = c.store.object_by_uid(&r.uid)
+                && owner.is_terminating()
+                && owner.finalizers.iter().any(|f| f == FINALIZER_FOREGROUND)
+                && let Some(k) = Kind::from_type(&r.api_version, &r.kind)
+            {
+                c.queues.push(Work::GarbageCollect(k, ObjectKey::of(owner)));
+            }
+        }
+    }
 }
 
 /// Wakes the kubelet for pods in `namespace` whose volumes `uses` picks: a ConfigMap, Secret or

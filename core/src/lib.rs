@@ -25,9 +25,11 @@ pub mod manifest;
 pub mod metrics;
 pub mod network;
 pub mod object_graph;
+pub mod patch;
 pub mod registry;
 pub mod rng;
 pub mod runtime;
+pub mod shell;
 pub mod store;
 pub mod time;
 pub mod validation;
@@ -35,7 +37,7 @@ pub mod view;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use apiserver::{ApiError, Reason};
+pub use apiserver::{ApiError, DeleteOptions, Propagation, Reason};
 pub use console::{Files, NoFiles, Output};
 pub use time::{SimDuration, SimTime};
 
@@ -308,7 +310,10 @@ impl Cluster {
                     let _ = self.api_update(obj);
                 }
                 Op::Delete { kind, key } => {
-                    let _ = self.api_delete(kind, &key, None);
+                    let _ = self.api_delete(kind, &key, apiserver::DeleteOptions::default());
+                }
+                Op::DeleteWith { kind, key, opts } => {
+                    let _ = self.api_delete(kind, &key, opts);
                 }
                 Op::Bind { pod, node } => {
                     let _ = self.api_bind(&pod, &node);

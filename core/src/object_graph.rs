@@ -85,6 +85,11 @@ impl ObjectGraph {
         owners.peek().is_some() && owners.all(|o| !self.graph[o].present)
     }
 
+    /// The object with this uid, if it exists.
+    pub fn get(&self, uid: &Uid) -> Option<&ObjRef> {
+        self.by_uid.get(uid).map(|&i| &self.graph[i]).filter(|v| v.present).map(|v| &v.obj)
+    }
+
     pub fn contains(&self, uid: &Uid) -> bool {
         self.by_uid.get(uid).is_some_and(|&i| self.graph[i].present)
     }

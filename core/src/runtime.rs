@@ -64,7 +64,8 @@ pub fn process_for(c: &Container) -> Process {
         }
         return Process::Serve { ports };
     }
-    if SHELL_IMAGES.contains(&repo.as_str()) {
+    // A shell with nothing to read exits at once; one attached to a terminal waits for input.
+    if SHELL_IMAGES.contains(&repo.as_str()) && c.stdin != Some(true) {
         return Process::Exit { after: SimDuration::millis(50), code: 0 };
     }
     Process::Serve { ports }

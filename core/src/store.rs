@@ -57,7 +57,19 @@ pub struct Store {
     writes: BTreeMap<Kind, u64>,
     idx: Indexes,
     graph: ObjectGraph,
+    /// Every write while a watch runs (`kubectl get -w`), in the order they happened.
+    watch_feed: Option<Vec<WatchEvent>>,
 }
+
+/// A write a watch sees: the object as written, or as it was when it was removed.
+#[derive(Clone, Debug)]
+pub struct WatchEvent {
+    pub object: Object,
+    pub deleted: bool,
+}
+
+/// A bound on the writes a watch holds between two looks.
+const WATCH_FEED_LIMIT: usize = 100_000;
 
 /// Secondary indexes, kept in step with every write.
 #[derive(Clone, Debug, Default)]
@@ -229,6 +241,20 @@ impl Store {
         }
     }
 
+    /// Starts recording every write, for a watch.
+    pub(crate) fn watch_start(&mut self) {
+        self.watch_feed = Some(Vec::new());
+    }
+
+    /// The writes since the watch started or was last read.
+    pub(crate) fn watch_take(&mut self) -> Vec<WatchEvent> {
+        self.watch_feed.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    pub(crate) fn watch_stop(&mut self) {
+        self.watch_feed = None;
+    }
+
     pub fn count<T: Stored>(&self) -> usize {
         T::table(self).len()
     }
@@ -329,6 +355,12 @@ impl Store {
         out
     }
 
+    /// The metadata of the object with this uid (an owner reference's target), if it exists.
+    pub fn object_by_uid(&self, uid: &Uid) -> Option<&crate::api::ObjectMeta> {
+        let r = self.graph.get(uid)?;
+        self.meta_of(r.kind, &r.key).filter(|m| &m.uid == uid)
+    }
+
     /// The EndpointSlices labelled for the service `key`.
     pub fn slices_for_service<'a>(&'a self, key: &ObjectKey) -> Vec<&'a EndpointSlice> {
         self.idx
@@ -355,6 +387,11 @@ impl Store {
     }
 
     /// The next `metadata.resourceVersion`.
+    /// The newest resource version written, what a List reports.
+    pub fn resource_version(&self) -> u64 {
+        self.resource_version
+    }
+
     pub(crate) fn next_resource_version(&mut self) -> String {
         self.resource_version += 1;
         self.resource_version.to_string()
@@ -363,6 +400,9 @@ impl Store {
     /// Writes an object (insert or replace), keeping every index in step. Returns the old one.
     pub(crate) fn put<T: Stored>(&mut self, obj: T) -> Option<T> {
         *self.writes.entry(T::KIND).or_default() += 1;
+        if let Some(feed) = self.watch_feed.as_mut().filter(|f| f.len() < WATCH_FEED_LIMIT) {
+            feed.push(WatchEvent { object: obj.clone().into_object(), deleted: false });
+        }
         let key = obj.key();
         let old = T::table_mut(self).remove(&key);
         T::reindex(self, old.as_ref(), Some(&obj));
@@ -374,6 +414,9 @@ impl Store {
     pub(crate) fn remove<T: Stored>(&mut self, key: &ObjectKey) -> Option<T> {
         let old = T::table_mut(self).remove(key)?;
         *self.writes.entry(T::KIND).or_default() += 1;
+        if let Some(feed) = self.watch_feed.as_mut().filter(|f| f.len() < WATCH_FEED_LIMIT) {
+            feed.push(WatchEvent { object: old.clone().into_object(), deleted: true });
+        }
         T::reindex(self, Some(&old), None);
         Some(old)
     }

@@ -51,6 +51,15 @@ impl SimTime {
         )
     }
 
+    /// As `date` prints it in a UTC shell: `Thu Jan  1 00:00:00 UTC 2026`.
+    pub fn unix_date(self) -> String {
+        // `Thu, 01 Jan 2026 00:00:00 +0000` → the same fields in date(1)'s order.
+        let r = self.rfc1123z();
+        let f: Vec<&str> = r.split_whitespace().collect();
+        let day: u32 = f[1].parse().unwrap_or(1);
+        format!("{} {} {day:>2} {} UTC {}", f[0].trim_end_matches(','), f[2], f[4], f[3])
+    }
+
     /// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, the forms `metav1.Time` accepts.
     pub fn parse_rfc3339(text: &str) -> Option<SimTime> {
         let b = text.as_bytes();

@@ -121,6 +121,8 @@ pub struct Container {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stdin: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdin_once: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tty: Option<bool>,
 }
 

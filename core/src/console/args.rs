@@ -9,14 +9,22 @@ pub struct Flag {
     pub long: &'static str,
     pub short: Option<char>,
     pub takes_value: bool,
+    /// The value a flag given bare takes (pflag's `NoOptDefVal`: `--cascade` means
+    /// `--cascade=background`); a value then needs `=`.
+    pub bare: Option<&'static str>,
 }
 
 pub const fn value(long: &'static str, short: Option<char>) -> Flag {
-    Flag { long, short, takes_value: true }
+    Flag { long, short, takes_value: true, bare: None }
 }
 
 pub const fn boolean(long: &'static str, short: Option<char>) -> Flag {
-    Flag { long, short, takes_value: false }
+    Flag { long, short, takes_value: false, bare: None }
+}
+
+/// A flag with a value that may also be given bare, meaning `bare`.
+pub const fn optional(long: &'static str, bare: &'static str) -> Flag {
+    Flag { long, short: None, takes_value: true, bare: Some(bare) }
 }
 
 /// Flags every kubectl verb takes.
@@ -55,6 +63,7 @@ impl Args {
                 let v = if f.takes_value {
                     match inline {
                         Some(v) => v,
+                        None if f.bare.is_some() => f.bare.unwrap_or_default().to_string(),
                         None if i < words.len() => {
                             i += 1;
                             words[i - 1].clone()

@@ -992,6 +992,21 @@ fn go_value_text(value: Val<'_>) -> String {
     out
 }
 
+/// A JSON value as Go's `fmt` prints it with `%v` once kubectl has decoded it: `map[k:v]`,
+/// `[a b]`, `<nil>`, integers as integers. What go-templates and custom columns print.
+pub(crate) fn go_text(value: &Value) -> String {
+    let mut out = String::new();
+    write_go_value(&mut out, value);
+    out
+}
+
+/// A JSON value as Go's `json.Marshal` writes it: compact, keys sorted, HTML characters escaped.
+pub(crate) fn go_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_json(&mut out, value);
+    out
+}
+
 fn write_go_value(out: &mut String, value: &Value) {
     match value {
         Value::Null => out.push_str("<nil>"),

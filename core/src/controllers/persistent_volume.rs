@@ -10,6 +10,7 @@ use crate::api::meta::ObjectReference;
 use crate::api::quantity::Quantity;
 use crate::api::storage::{PersistentVolumeSpec, PersistentVolumeStatus};
 use crate::api::{Kind, ObjectKey, ObjectMeta, PersistentVolume, PersistentVolumeClaim, Resource, StorageClass};
+use crate::apiserver::{FINALIZER_PV_PROTECTION, FINALIZER_PVC_PROTECTION};
 use crate::controllers::{Ctx, EventDraft, Op, reference};
 
 const COMPONENT: &str = "persistentvolume-controller";
@@ -22,7 +23,7 @@ const PROVISIONED_BY: &str = "pv.kubernetes.io/provisioned-by";
 pub fn reconcile_claim(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     let Some(pvc) = ctx.store.get::<PersistentVolumeClaim>(key) else { return Vec::new() };
     if pvc.metadata.is_terminating() {
-        return Vec::new();
+        return claim_protection(ctx, pvc);
     }
     let cref = reference(Kind::PersistentVolumeClaim, &pvc.metadata);
 
@@ -136,6 +137,37 @@ pub fn reconcile_claim(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     }
 }
 
+/// The pvc-protection controller: a claim being deleted keeps its finalizer while a pod scheduled
+/// to a node names it (`podUsesPVC`), so a running pod never loses its volume; then it goes.
+fn claim_protection(ctx: &Ctx, pvc: &PersistentVolumeClaim) -> Vec<Op> {
+    if !pvc.metadata.finalizers.iter().any(|f| f == FINALIZER_PVC_PROTECTION) {
+        return Vec::new();
+    }
+    let in_use = ctx.store.list::<crate::api::Pod>(Some(&pvc.metadata.namespace)).any(|p| {
+        !p.spec.node_name.is_empty()
+            && p.spec
+                .volumes
+                .iter()
+                .any(|v| v.persistent_volume_claim.as_ref().is_some_and(|c| c.claim_name == pvc.metadata.name))
+    });
+    if in_use {
+        return Vec::new();
+    }
+    let mut p2 = pvc.clone();
+    p2.metadata.finalizers.retain(|f| f != FINALIZER_PVC_PROTECTION);
+    vec![Op::Update(p2.into_object())]
+}
+
+/// The pv-protection controller: a volume being deleted keeps its finalizer while it is Bound.
+fn volume_protection(pv: &PersistentVolume) -> Vec<Op> {
+    if pv.status.phase == "Bound" || !pv.metadata.finalizers.iter().any(|f| f == FINALIZER_PV_PROTECTION) {
+        return Vec::new();
+    }
+    let mut v = pv.clone();
+    v.metadata.finalizers.retain(|f| f != FINALIZER_PV_PROTECTION);
+    vec![Op::Update(v.into_object())]
+}
+
 /// Writes the claim into the volume (`claimRef`), marking it Bound.
 fn bind_volume(pv: &PersistentVolume, pvc: &PersistentVolumeClaim) -> Op {
     let mut v = pv.clone();
@@ -195,7 +227,7 @@ fn provision(pvc: &PersistentVolumeClaim, sc: &StorageClass) -> PersistentVolume
         metadata: ObjectMeta {
             name: name.clone(),
             annotations,
-            finalizers: vec!["kubernetes.io/pv-protection".into()],
+            finalizers: vec![FINALIZER_PV_PROTECTION.into()],
             ..Default::default()
         },
         spec: PersistentVolumeSpec {
@@ -234,7 +266,7 @@ fn provision(pvc: &PersistentVolumeClaim, sc: &StorageClass) -> PersistentVolume
 pub fn reconcile_volume(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     let Some(pv) = ctx.store.get::<PersistentVolume>(key) else { return Vec::new() };
     if pv.metadata.is_terminating() {
-        return Vec::new();
+        return volume_protection(pv);
     }
     let vref = reference(Kind::PersistentVolume, &pv.metadata);
     let claim_alive = pv.spec.claim_ref.as_ref().is_some_and(|r| {
@@ -249,6 +281,12 @@ pub fn reconcile_volume(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
         (Some(_), false) if pv.status.phase == "Bound" || pv.status.phase == "Released" => "Released",
         (Some(_), false) => pv.status.phase.as_str(),
     };
+    if pv.status.phase != phase {
+        let mut v = pv.clone();
+        v.status.phase = phase.to_string();
+        v.status.last_phase_transition_time = Some(crate::api::meta::Time(ctx.now));
+        return vec![Op::Update(v.into_object())];
+    }
     if phase == "Released" && pv.spec.persistent_volume_reclaim_policy == "Delete" {
         // Only a plugin that can delete the storage can honour Delete: the provisioner for its
         // own disks, the hostPath deleter for paths under /tmp (`hostPathDeleter`); anything
@@ -286,12 +324,6 @@ pub fn reconcile_volume(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
                 format!("Deleted volume {} and its data", pv.metadata.name),
             )),
         ];
-    }
-    if pv.status.phase != phase {
-        let mut v = pv.clone();
-        v.status.phase = phase.to_string();
-        v.status.last_phase_transition_time = Some(crate::api::meta::Time(ctx.now));
-        return vec![Op::Update(v.into_object())];
     }
     Vec::new()
 }
