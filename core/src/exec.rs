@@ -5,8 +5,9 @@
 
 use crate::Cluster;
 use crate::api::{ObjectKey, Pod, Service};
+use crate::network::curl;
 use crate::network::dns::{self, Answer};
-use crate::network::traffic::{Outcome, Source, parse_url};
+use crate::network::traffic::Source;
 use crate::shell::{self, CmdOutput, Dialect, Env, Host};
 use crate::time::SimDuration;
 
@@ -26,10 +27,6 @@ impl ExecOutput {
         ExecOutput { stdout: String::new(), stderr: stderr.into(), code }
     }
 }
-
-/// Linux gives up on a TCP connect after about 130 s of SYN retries; curl waits that long
-/// unless told otherwise.
-const CONNECT_TIMEOUT: SimDuration = SimDuration::seconds(130);
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Userland {
@@ -431,186 +428,106 @@ impl Cluster {
         env
     }
 
+    /// `nslookup NAME`, in the words of the nslookup the image carries: bind's (dnsutils),
+    /// busybox's since 1.29, or busybox's before (the tutorials pin busybox:1.28 for it).
     fn nslookup(&mut self, ctx: &Context, args: &[String]) -> ExecOutput {
+        use crate::images::Nslookup;
         let Some(name) = args.iter().find(|a| !a.starts_with('-')) else {
             return ExecOutput::err("Usage: nslookup [HOST] [SERVER]\n", 1);
         };
+        let image = self
+            .store
+            .get::<Pod>(&ctx.pod)
+            .and_then(|p| p.spec.containers.iter().find(|c| c.name == ctx.container))
+            .map(|c| crate::controllers::kubelet::normalize_image(&c.image))
+            .unwrap_or_default();
+        let flavor = crate::images::lookup(&image).map_or(
+            match self.userland(ctx) {
+                Userland::Busybox => Nslookup::Busybox,
+                Userland::Gnu => Nslookup::Bind,
+            },
+            |i| i.nslookup_at(crate::images::tag(&image)),
+        );
+        let ip = dns::DNS_SERVICE_IP;
+        let header = match flavor {
+            Nslookup::Bind => format!("Server:\t\t{ip}\nAddress:\t{ip}#53\n\n"),
+            Nslookup::Busybox => format!("Server:\t\t{ip}\nAddress:\t{ip}:53\n\n"),
+            Nslookup::BusyboxOld => {
+                format!("Server:    {ip}\nAddress 1: {ip} kube-dns.kube-system.svc.{}\n\n", dns::CLUSTER_DOMAIN)
+            }
+        };
         let node = self.store.get::<Pod>(&ctx.pod).map(|p| p.spec.node_name.clone()).unwrap_or_default();
-        let header = format!("Server:\t\t{ip}\nAddress:\t{ip}#53\n\n", ip = dns::DNS_SERVICE_IP);
         if !self.dns_reachable(&node) {
             // nslookup retries for about 15 s before it gives up.
             self.advance(SimDuration::seconds(15));
-            return ExecOutput {
-                stdout: ";; connection timed out; no servers could be reached\n\n".into(),
-                stderr: String::new(),
-                code: 1,
+            let text = match flavor {
+                Nslookup::BusyboxOld => format!("nslookup: can't resolve '{name}'\n"),
+                _ => ";; connection timed out; no servers could be reached\n\n".to_string(),
             };
+            return ExecOutput { stdout: text, stderr: String::new(), code: 1 };
         }
         for candidate in dns::candidates(name, &ctx.pod.namespace) {
             match dns::lookup(&self.store, &candidate) {
-                Some(Answer::A { name, ips }) => {
-                    let addrs: String = ips.iter().map(|ip| format!("Name:\t{name}\nAddress: {ip}\n")).collect();
-                    return ExecOutput::ok(format!("{header}{addrs}\n"));
+                Some(Answer::A { name: fqdn, ips }) => {
+                    let addrs: String = match flavor {
+                        Nslookup::BusyboxOld => {
+                            let lines: String =
+                                ips.iter().enumerate().map(|(i, ip)| format!("Address {}: {ip}\n", i + 1)).collect();
+                            format!("Name:      {name}\n{lines}")
+                        }
+                        _ => ips.iter().map(|ip| format!("Name:\t{fqdn}\nAddress: {ip}\n")).collect(),
+                    };
+                    let blank = if flavor == Nslookup::BusyboxOld { "" } else { "\n" };
+                    return ExecOutput::ok(format!("{header}{addrs}{blank}"));
                 }
-                Some(Answer::Cname { name, target }) => {
-                    return ExecOutput::ok(format!("{header}{name}\tcanonical name = {target}.\n\n"));
+                Some(Answer::Cname { name: fqdn, target }) => {
+                    return ExecOutput::ok(format!("{header}{fqdn}\tcanonical name = {target}.\n\n"));
                 }
                 None => {}
             }
         }
         let tried = dns::candidates(name, &ctx.pod.namespace).last().cloned().unwrap_or_default();
-        ExecOutput {
-            stdout: format!("{header}** server can't find {tried}: NXDOMAIN\n\n"),
-            stderr: String::new(),
-            code: 1,
-        }
+        let text = match flavor {
+            Nslookup::BusyboxOld => format!("{header}nslookup: can't resolve '{name}'\n"),
+            _ => format!("{header}** server can't find {tried}: NXDOMAIN\n\n"),
+        };
+        ExecOutput { stdout: text, stderr: String::new(), code: 1 }
     }
 
     fn curl(&mut self, ctx: &Context, args: &[String]) -> ExecOutput {
-        let mut verbose = false;
-        let mut silent = false;
-        let mut show_error = false;
-        let mut include = false;
-        let mut head = false;
-        let mut max_time: Option<SimDuration> = None;
-        let mut url = None;
-        let mut i = 0;
-        while i < args.len() {
-            let a = args[i].as_str();
-            let value = |i: &mut usize| -> Option<String> {
-                *i += 1;
-                args.get(*i).cloned()
-            };
-            match a {
-                "-v" | "--verbose" => verbose = true,
-                "-s" | "--silent" => silent = true,
-                "-S" | "--show-error" => show_error = true,
-                "-sS" | "-Ss" => {
-                    silent = true;
-                    show_error = true;
-                }
-                "-i" | "--include" => include = true,
-                "-I" | "--head" => head = true,
-                "-L" | "-k" | "-f" | "--fail" | "--location" | "--insecure" | "-sL" | "-fsSL" | "-sv" => {
-                    if a.contains('s') {
-                        silent = true;
-                    }
-                    if a.contains('v') {
-                        verbose = true;
-                    }
-                }
-                "-m" | "--max-time" | "--connect-timeout" => {
-                    max_time =
-                        value(&mut i).and_then(|v| v.parse::<f64>().ok()).map(|s| SimDuration((s * 1000.0) as i64));
-                }
-                "-H" | "-X" | "-o" | "-d" | "-w" | "--header" | "--request" | "--output" | "--data" => {
-                    value(&mut i);
-                }
-                _ if a.starts_with('-') => {
-                    return ExecOutput::err(
-                        format!("curl: option {a}: is unknown\ncurl: try 'curl --help' for more information\n"),
-                        2,
-                    );
-                }
-                _ => url = Some(a.to_string()),
-            }
-            i += 1;
-        }
-        let Some(url) = url else {
-            return ExecOutput::err("curl: no URL specified\ncurl: try 'curl --help' for more information\n", 2);
+        let req = match curl::parse(args) {
+            Ok(r) => r,
+            Err(e) => return ExecOutput { stdout: e.stdout, stderr: e.stderr, code: e.code },
         };
-        let u = match parse_url(&url) {
-            Ok(u) => u,
-            Err(e) => return ExecOutput::err(format!("curl: (3) URL rejected: {e}\n"), 3),
-        };
-        let trace = self.request(&Source::Pod(ctx.pod.clone()), &url, None);
-        let mut err = String::new();
-        if verbose {
-            for s in &trace.steps {
-                err.push_str(&format!("* {s}\n"));
-            }
-        }
-        let quiet_errors = silent && !show_error;
-        let mut out = String::new();
-        let took_ms = match trace.outcome {
-            Outcome::Answered => {
-                let body = if head { String::new() } else { trace.body.clone() };
-                let headers = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
-                    trace.body.len()
-                );
-                if verbose {
-                    err.push_str(&format!(
-                        "> {} {} HTTP/1.1\n> Host: {}\n> User-Agent: curl/8.11.1\n> Accept: */*\n>\n",
-                        if head { "HEAD" } else { "GET" },
-                        u.path,
-                        u.host
-                    ));
-                    for l in headers.trim_end().lines() {
-                        err.push_str(&format!("< {}\n", l.trim_end()));
-                    }
-                    err.push_str("<\n");
-                }
-                if include || head {
-                    out.push_str(&headers.replace("\r\n", "\n"));
-                }
-                out.push_str(&body);
-                2
-            }
-            o => {
-                let timeout = max_time.unwrap_or(CONNECT_TIMEOUT);
-                let (msg, ms) = match o {
-                    Outcome::DnsFailed => (format!("curl: (6) Could not resolve host: {}", u.host), 5),
-                    Outcome::TimedOut if max_time.is_some() => (
-                        format!("curl: (28) Connection timed out after {} milliseconds", timeout.as_millis()),
-                        timeout.as_millis(),
-                    ),
-                    Outcome::TimedOut => (
-                        format!(
-                            "curl: (28) Failed to connect to {} port {} after {} ms: Couldn't connect to server",
-                            u.host,
-                            u.port,
-                            timeout.as_millis()
-                        ),
-                        timeout.as_millis(),
-                    ),
-                    _ => (
-                        format!(
-                            "curl: (7) Failed to connect to {} port {} after 2 ms: Couldn't connect to server",
-                            u.host, u.port
-                        ),
-                        2,
-                    ),
-                };
-                if !quiet_errors {
-                    err.push_str(&msg);
-                    err.push('\n');
-                }
-                ms
-            }
-        };
-        // A command that waits makes kubectl exec wait: simulated time moves with it.
-        if took_ms > 100 {
-            self.advance(SimDuration(took_ms));
-        }
-        ExecOutput { stdout: out, stderr: err, code: trace.outcome.curl_exit_code() }
+        let cacert = req.cacert.as_ref().map(|path| {
+            self.container_fs_of(ctx)
+                .and_then(|v| v.read(&self.files, &crate::fs::normalize("/", path)).ok())
+                .ok_or_else(|| path.clone())
+        });
+        let ran = curl::run(self, &Source::Pod(ctx.pod.clone()), &req, cacert);
+        self.finish_download(ctx, ran)
     }
 
     fn wget(&mut self, ctx: &Context, args: &[String]) -> ExecOutput {
-        let Some(url) = args.iter().rev().find(|a| !a.starts_with('-')) else {
-            return ExecOutput::err("BusyBox wget: usage: wget [-qO-] URL\n", 1);
-        };
-        let trace = self.request(&Source::Pod(ctx.pod.clone()), url, None);
-        let host = parse_url(url).map(|u| u.host).unwrap_or_default();
-        match trace.outcome {
-            Outcome::Answered => ExecOutput::ok(trace.body),
-            Outcome::DnsFailed => ExecOutput::err(format!("wget: bad address '{host}'\n"), 1),
-            Outcome::TimedOut => {
-                self.advance(SimDuration::seconds(900).min(CONNECT_TIMEOUT));
-                ExecOutput::err("wget: download timed out\n", 1)
-            }
-            _ => ExecOutput::err("wget: can't connect to remote host: Connection refused\n", 1),
+        let ran = curl::wget(self, &Source::Pod(ctx.pod.clone()), args);
+        self.finish_download(ctx, ran)
+    }
+
+    /// Writes what `-o`/`-O` downloaded into the container.
+    fn finish_download(&mut self, ctx: &Context, ran: curl::Ran) -> ExecOutput {
+        let mut out = ExecOutput { stdout: ran.out.stdout, stderr: ran.out.stderr, code: ran.out.code };
+        if let Some((path, text)) = ran.file
+            && let Some(view) = self.container_fs_of(ctx)
+            && let Err(e) = view.write(&mut self.files, &crate::fs::normalize("/", &path), &text, false)
+        {
+            out.stderr.push_str(&format!(
+                "curl: (23) Failure writing output to destination, passed {} returned 0: {}\n",
+                text.len(),
+                e.message()
+            ));
+            out.code = 23;
         }
+        out
     }
 }
 

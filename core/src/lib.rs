@@ -15,6 +15,7 @@ mod exec;
 pub mod export;
 pub mod fs;
 pub mod history;
+pub mod images;
 mod informers;
 pub mod ipam;
 pub mod labels;

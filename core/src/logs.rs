@@ -60,9 +60,10 @@ impl Cluster {
             let path = if path.is_empty() { "/".to_string() } else { path };
             match repo.as_str() {
                 "nginx" | "nginx-slim" | "nginx-unprivileged" | "httpd" => out.push_str(&format!(
-                    "{} - - [{}] \"GET {path} HTTP/1.1\" 200 {} \"-\" \"-\" \"-\"\n",
+                    "{} - - [{}] \"GET {path} HTTP/1.1\" {} {} \"-\" \"curl/8.11.1\" \"-\"\n",
                     t.client_ip,
                     access_time(at),
+                    t.status,
                     t.body.len()
                 )),
                 "agnhost" => out.push_str(&format!("{} GET {path}\n", klog_prefix(at))),

@@ -87,6 +87,17 @@ impl Registry {
         if self.allowed.contains(&full) || self.allowed.contains(repo) {
             return Ok(());
         }
+        // An image of the catalogue has the tags its registry has; any other is not found (the
+        // Learn Kubernetes Basics rollout to `kubernetes-bootcamp:v10` fails this way).
+        if let Some(image) = crate::images::lookup(&full) {
+            let tag = crate::images::tag(&full);
+            if !image.has_tag(tag) {
+                return Err(format!(
+                    "failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": {full}: not found"
+                ));
+            }
+            return Ok(());
+        }
         if let Some(name) = repo.strip_prefix("docker.io/library/")
             && !OFFICIAL.contains(&name)
         {
@@ -157,6 +168,8 @@ mod tests {
         assert_eq!(r.deny("nginx:1.27"), "docker.io/library/nginx:1.27");
         assert!(r.pull("nginx:1.27").unwrap_err().ends_with("not found"));
         assert!(r.pull("nginx:1.28").is_ok(), "only that tag");
+        let e = r.pull("gcr.io/google-samples/kubernetes-bootcamp:v10").unwrap_err();
+        assert!(e.ends_with("gcr.io/google-samples/kubernetes-bootcamp:v10: not found"), "{e}");
         r.deny("redis");
         assert!(r.pull("redis:7").is_err(), "a repository without a tag denies every tag");
         r.allow("ngnix");

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use crate::api::pod::Container;
+use crate::images::App;
 use crate::time::SimDuration;
 
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -16,40 +17,54 @@ pub enum Process {
     Exit { after: SimDuration, code: i32 },
 }
 
-/// Images whose default process is a shell or a one-shot tool, which exits at once without a
-/// command to keep it busy.
-const SHELL_IMAGES: &[&str] =
-    &["busybox", "alpine", "ubuntu", "debian", "centos", "fedora", "bash", "amazonlinux", "hello-world"];
-
-/// Ports known images listen on without being told.
-fn default_ports(repo: &str, args: &[String]) -> Vec<i32> {
-    let flag = |name: &str| {
-        args.iter()
-            .find_map(|a| a.strip_prefix(name).and_then(|v| v.trim_start_matches(['=', ':']).parse::<i32>().ok()))
+/// The application a container runs, if it runs its image's own (no command of its own, or one
+/// that starts the image's server): what answers requests and where it listens.
+pub fn app(c: &Container) -> Option<App> {
+    let image = crate::images::lookup(&c.image)?;
+    let first = c.command.first().or(c.args.first()).map(|w| w.rsplit('/').next().unwrap_or(w).to_string());
+    let own_binary = match image.app {
+        App::Nginx => matches!(first.as_deref(), Some("nginx" | "docker-entrypoint.sh")),
+        App::Agnhost => c.command.is_empty() || first.as_deref() == Some("agnhost"),
+        App::Bootcamp(_) | App::NodeHello => matches!(first.as_deref(), Some("node" | "npm")),
+        App::Mysql => matches!(first.as_deref(), Some("mysqld" | "docker-entrypoint.sh")),
+        App::Listener(_) => {
+            first.as_deref().is_some_and(|f| f.ends_with("-server") || f == "docker-entrypoint.sh" || f == "postgres")
+        }
+        _ => false,
     };
-    match repo {
-        "nginx" | "nginx-slim" | "httpd" | "nginx-unprivileged" => vec![80],
-        "redis" => vec![6379],
-        "mysql" | "mariadb" => vec![3306],
-        "postgres" => vec![5432],
+    (first.is_none() || own_binary).then_some(image.app)
+}
+
+/// Ports a container listens on without being told: its application's, for an image in the
+/// catalogue; a few well-known servers' otherwise.
+fn default_ports(c: &Container) -> Vec<i32> {
+    if let Some(a) = app(c) {
+        return crate::images::apps::ports(a, &c.args);
+    }
+    match repo_name(&c.image).as_str() {
+        "httpd" => vec![80],
         "mongo" => vec![27017],
         "memcached" => vec![11211],
         "rabbitmq" => vec![5672],
         "zookeeper" => vec![2181],
         "cassandra" => vec![9042],
-        "agnhost" => {
-            if args.iter().any(|a| a == "netexec") {
-                vec![flag("--http-port").unwrap_or(8080)]
-            } else {
-                vec![flag("--port").unwrap_or(8080)]
-            }
-        }
         "coredns" => vec![53, 8080, 8181, 9153],
-        "http-echo" => vec![flag("-listen").or_else(|| flag("--listen")).unwrap_or(5678)],
-        "hello-app" => vec![8080],
+        "http-echo" => {
+            let flag = |name: &str| {
+                c.args.iter().find_map(|a| {
+                    a.strip_prefix(name).and_then(|v| v.trim_start_matches(['=', ':']).parse::<i32>().ok())
+                })
+            };
+            vec![flag("-listen").or_else(|| flag("--listen")).unwrap_or(5678)]
+        }
         _ => Vec::new(),
     }
 }
+
+/// Images whose default process is a shell or a one-shot tool, which exits at once without a
+/// command to keep it busy.
+const SHELL_IMAGES: &[&str] =
+    &["busybox", "alpine", "ubuntu", "debian", "centos", "fedora", "bash", "amazonlinux", "hello-world"];
 
 /// What this container's process will do.
 pub fn process_for(c: &Container) -> Process {
@@ -57,16 +72,34 @@ pub fn process_for(c: &Container) -> Process {
     let words: Vec<String> = c.command.iter().chain(&c.args).cloned().collect();
     let script = words.join(" ");
     let mut ports: BTreeSet<i32> = c.ports.iter().map(|p| p.container_port).collect();
-    ports.extend(default_ports(&repo, &c.args));
-    if !words.is_empty() {
+    ports.extend(default_ports(c));
+    let own_app = app(c);
+    if !words.is_empty() && own_app.is_none() {
         if let Some(p) = command_exit(&script) {
             return p;
         }
         return Process::Serve { ports };
     }
-    // A shell with nothing to read exits at once; one attached to a terminal waits for input.
-    if SHELL_IMAGES.contains(&repo.as_str()) && c.stdin != Some(true) {
-        return Process::Exit { after: SimDuration::millis(50), code: 0 };
+    match own_app {
+        // curl's entrypoint with no URL prints its usage and exits 2.
+        Some(App::Curl) if words.is_empty() => return Process::Exit { after: SimDuration::millis(50), code: 2 },
+        Some(App::Mysql) => {
+            // The entrypoint refuses to initialize a database without a root password.
+            let has = |k: &str| c.env.iter().any(|e| e.get("name").and_then(|n| n.as_str()) == Some(k));
+            if !["MYSQL_ROOT_PASSWORD", "MYSQL_ALLOW_EMPTY_PASSWORD", "MYSQL_RANDOM_ROOT_PASSWORD"]
+                .iter()
+                .any(|k| has(k))
+            {
+                return Process::Exit { after: SimDuration::millis(300), code: 1 };
+            }
+        }
+        Some(App::Shell) | None
+            if (SHELL_IMAGES.contains(&repo.as_str()) || own_app == Some(App::Shell)) && c.stdin != Some(true) =>
+        {
+            // A shell with nothing to read exits at once; one attached to a terminal waits for input.
+            return Process::Exit { after: SimDuration::millis(50), code: 0 };
+        }
+        _ => {}
     }
     Process::Serve { ports }
 }

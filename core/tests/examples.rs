@@ -46,6 +46,8 @@ const ALONE: &[(&str, Result<&[Made], &str>)] = &[
         Ok(&[("statefulset", "default", "cassandra"), ("storageclass", "", "fast")]),
     ),
     ("application/deployment.yaml", Ok(&[("deployment", "default", "nginx-deployment")])),
+    ("application/deployment-scale.yaml", Ok(&[("deployment", "default", "nginx-deployment")])),
+    ("application/deployment-update.yaml", Ok(&[("deployment", "default", "nginx-deployment")])),
     ("application/guestbook/frontend-deployment.yaml", Ok(&[("deployment", "default", "frontend")])),
     ("application/guestbook/frontend-service.yaml", Ok(&[("service", "default", "frontend")])),
     ("application/mysql/mysql-configmap.yaml", Ok(&[("configmap", "default", "mysql")])),
@@ -63,6 +65,7 @@ const ALONE: &[(&str, Result<&[Made], &str>)] = &[
         Ok(&[("deployment", "default", "php-apache"), ("service", "default", "php-apache")]),
     ),
     ("application/web/web.yaml", Ok(&[("service", "default", "nginx"), ("statefulset", "default", "web")])),
+    ("application/web/web-parallel.yaml", Ok(&[("service", "default", "nginx"), ("statefulset", "default", "web")])),
     (
         "application/wordpress/mysql-deployment.yaml",
         Ok(&[
@@ -129,12 +132,15 @@ const ALONE: &[(&str, Result<&[Made], &str>)] = &[
     ("service/access/frontend-service.yaml", Ok(&[("service", "default", "frontend")])),
     ("service/explore-graceful-termination-nginx.yaml", Ok(&[("service", "default", "nginx-service")])),
     ("service/load-balancer-example.yaml", Ok(&[("deployment", "default", "hello-world")])),
+    ("service/networking/curlpod.yaml", Ok(&[("deployment", "default", "curl-deployment")])),
     ("service/networking/minimal-ingress.yaml", Ok(&[("ingress", "default", "minimal-ingress")])),
     ("service/networking/networkpolicy.yaml", Ok(&[("networkpolicy", "default", "test-network-policy")])),
     (
         "service/networking/nginx-secure-app.yaml",
         Ok(&[("service", "default", "my-nginx"), ("deployment", "default", "my-nginx")]),
     ),
+    ("service/networking/nginx-svc.yaml", Ok(&[("service", "default", "my-nginx")])),
+    ("service/networking/run-my-nginx.yaml", Ok(&[("deployment", "default", "my-nginx")])),
     ("service/nginx-service.yaml", Ok(&[("service", "default", "nginx-service")])),
     ("service/simple-service.yaml", Ok(&[("service", "default", "my-service")])),
     ("storage/storageclass/storageclass-aws-ebs.yaml", Ok(&[("storageclass", "", "ebs-sc")])),

@@ -153,13 +153,17 @@ fn logs_show_what_containers_printed() {
     c.advance(SimDuration::seconds(10));
     let ip = run(&mut c, "kubectl get pod web -o jsonpath={.status.podIP}");
     let client_ip = run(&mut c, "kubectl get pod client -o jsonpath={.status.podIP}");
-    run(&mut c, &format!("kubectl exec client -- wget -qO- http://{ip}/healthz"));
+    // nginx has no /healthz: a real one answers 404, and logs it so.
+    let missing = c.run(&format!("kubectl exec client -- wget -qO- http://{ip}/healthz"), &NoFiles);
+    assert!(missing.stderr.starts_with("wget: server returned error: HTTP/1.1 404"), "{missing:?}");
+    run(&mut c, &format!("kubectl exec client -- wget -qO- http://{ip}/"));
     let log = run(&mut c, "kubectl logs web");
+    assert!(log.contains("\"GET /healthz HTTP/1.1\" 404 153 "), "{log}");
     assert!(log.starts_with("/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty"), "{log}");
     assert!(log.contains("/docker-entrypoint.sh: Configuration complete; ready for start up\n"));
     let last = log.lines().last().unwrap();
     assert!(last.starts_with(&format!("{client_ip} - - [01/Jan/2026:00:00:1")), "{last}");
-    assert!(last.contains("\"GET /healthz HTTP/1.1\" 200 "), "{last}");
+    assert!(last.contains("\"GET / HTTP/1.1\" 200 615 "), "{last}");
     assert_eq!(run(&mut c, "kubectl logs web --tail=1"), format!("{last}\n"));
     assert_eq!(run(&mut c, "kubectl logs client"), "hello from client\n");
     let none = c.run("kubectl logs web --previous", &NoFiles);
@@ -170,7 +174,7 @@ fn logs_show_what_containers_printed() {
     // After a restart the access log starts again; the old one is --previous.
     c.run("kubectl exec web -- kill 1", &NoFiles);
     c.advance(SimDuration::seconds(15));
-    assert!(!run(&mut c, "kubectl logs web").contains("GET /healthz"));
+    assert!(!run(&mut c, "kubectl logs web").contains("GET /"));
     assert!(run(&mut c, "kubectl logs web -p").contains("GET /healthz"));
     run(&mut c, "kubectl run typo --image=ngnix");
     c.advance(SimDuration::seconds(5));

@@ -23,7 +23,10 @@ macro_rules! examples {
 
 examples![
     "application/deployment.yaml",
+    "application/deployment-scale.yaml",
+    "application/deployment-update.yaml",
     "application/web/web.yaml",
+    "application/web/web-parallel.yaml",
     "configmap/configmaps.yaml",
     "pods/pod-configmap-volume.yaml",
     "pods/storage/pv-claim.yaml",
@@ -35,7 +38,32 @@ examples![
     "service/access/frontend-service.yaml",
     "service/load-balancer-example.yaml",
     "service/nginx-service.yaml",
+    "service/networking/curlpod.yaml",
+    "service/networking/nginx-default.conf",
+    "service/networking/nginx-secure-app.yaml",
+    "service/networking/nginx-svc.yaml",
+    "service/networking/run-my-nginx.yaml",
 ];
+
+/// Files the tutorials ask the learner to save under another name than the example's.
+const SAVED_AS: &[(&str, &str)] = &[("default.conf", "service/networking/nginx-default.conf")];
+
+/// The example a tutorial told the learner to save as `path` (`./run-my-nginx.yaml`,
+/// `default.conf`), when the learner has no such file of their own.
+fn saved_copy(path: &str) -> Option<&'static str> {
+    if path.contains("://") {
+        return None;
+    }
+    let base = path.rsplit('/').next().unwrap_or(path);
+    if let Some((_, example)) = SAVED_AS.iter().find(|(name, _)| *name == base) {
+        return EXAMPLES.iter().find(|(p, _)| p == example).map(|(_, t)| *t);
+    }
+    let mut found = EXAMPLES.iter().filter(|(p, _)| p.rsplit('/').next() == Some(base));
+    match (found.next(), found.next()) {
+        (Some((_, text)), None) => Some(text),
+        _ => None,
+    }
+}
 
 /// Reads example URLs from the carried set, and everything else from `inner`.
 pub(crate) struct WithExamples<'a> {
@@ -50,7 +78,8 @@ impl Files for WithExamples<'_> {
                     "unable to read URL \"{path}\": the simulated cluster reaches no network outside itself; it carries the Kubernetes documentation's examples under https://k8s.io/examples/"
                 ));
             }
-            return self.inner.read(path);
+            // A tutorial's file the learner was to save: the docs' own copy stands in.
+            return self.inner.read(path).or_else(|e| saved_copy(path).map(str::to_string).ok_or(e));
         };
         EXAMPLES.iter().find(|(p, _)| *p == rest).map(|(_, text)| text.to_string()).ok_or_else(|| {
             let known: Vec<&str> = EXAMPLES.iter().map(|(p, _)| *p).collect();
@@ -75,5 +104,9 @@ mod tests {
         assert!(f.read("https://k8s.io/examples/nope.yaml").unwrap_err().contains("404 Not Found"));
         assert!(f.read("https://example.com/x.yaml").unwrap_err().contains("no network outside itself"));
         assert!(f.read("local.yaml").unwrap_err().contains("does not exist"));
+        // Connecting Applications with Services: `kubectl apply -f ./run-my-nginx.yaml`.
+        assert!(f.read("./run-my-nginx.yaml").unwrap().contains("run: my-nginx"));
+        assert!(f.read("default.conf").unwrap().contains("listen 443 ssl;"));
+        assert!(f.read("web.yaml").unwrap().contains("kind: StatefulSet"));
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::{Files, Output};
 use crate::Cluster;
-use crate::network::traffic::{Outcome, Source, parse_url};
+use crate::network::traffic::{Source, parse_url};
 use crate::shell::{self, CmdOutput, Dialect, Env, Host};
 use crate::time::SimDuration;
 
@@ -236,7 +236,7 @@ impl ConsoleHost<'_> {
                 let subject = value("-subj").unwrap_or_else(|| "/CN=localhost".into());
                 let days = value("-days").unwrap_or_else(|| "30".into());
                 let serial = format!("{:08x}", crate::rng::fnv32a(format!("{subject}{key}{cert}").as_bytes()));
-                let (k, c) = self_signed(&subject, &days, &serial);
+                let (k, c) = crate::network::tls::self_signed(&subject, &days, &serial);
                 for (path, text) in [(&key, k), (&cert, c)] {
                     if let Err(e) = self.write(path, &text, false) {
                         return CmdOutput::err(format!("{e}\n"), 1);
@@ -258,23 +258,19 @@ impl ConsoleHost<'_> {
     /// `curl URL` / `wget -qO- URL` from the learner's machine: outside the cluster, reaching
     /// node IPs (NodePorts), load-balancer IPs and `kubectl proxy` on localhost.
     fn request(&mut self, name: &str, args: &[String]) -> CmdOutput {
-        let Some(url) = args.iter().rev().find(|a| !a.starts_with('-') && !is_flag_value(args, a)).cloned() else {
-            return CmdOutput::err(format!("{name}: no URL specified\n"), 2);
+        if name == "wget" {
+            let ran = crate::network::curl::wget(self.c, &Source::Outside, args);
+            return self.save_download(ran);
+        }
+        let req = match crate::network::curl::parse(args) {
+            Ok(r) => r,
+            Err(e) => return e,
         };
-        let u = match parse_url(&url) {
-            Ok(u) => u,
-            Err(e) => return CmdOutput::err(format!("curl: (3) URL rejected: {e}\n"), 3),
-        };
-        if matches!(u.host.as_str(), "localhost" | "127.0.0.1") {
+        if let Ok(u) = parse_url(&req.url)
+            && matches!(u.host.as_str(), "localhost" | "127.0.0.1")
+        {
             return match self.c.console.workstation.proxy {
-                Some(p) if i32::from(p) == u.port => {
-                    let (code, body) = super::api_proxy::get(self.c, &u.path);
-                    if code == 200 {
-                        CmdOutput::ok(body)
-                    } else {
-                        CmdOutput { stdout: body, stderr: String::new(), code: 0 }
-                    }
-                }
+                Some(p) if i32::from(p) == u.port => CmdOutput::ok(super::api_proxy::get(self.c, &u.path).1),
                 _ => CmdOutput::err(
                     format!(
                         "curl: (7) Failed to connect to {} port {} after 0 ms: Couldn't connect to server\n",
@@ -284,70 +280,21 @@ impl ConsoleHost<'_> {
                 ),
             };
         }
-        let t = self.c.request(&Source::Outside, &url, None);
-        match t.outcome {
-            Outcome::Answered => CmdOutput::ok(t.body),
-            Outcome::DnsFailed => CmdOutput::err(format!("curl: (6) Could not resolve host: {}\n", u.host), 6),
-            Outcome::TimedOut => {
-                self.c.advance(SimDuration::seconds(130));
-                CmdOutput::err(
-                    format!(
-                        "curl: (28) Failed to connect to {} port {} after 130000 ms: Couldn't connect to server\n",
-                        u.host, u.port
-                    ),
-                    28,
-                )
-            }
-            _ => CmdOutput::err(
-                format!(
-                    "curl: (7) Failed to connect to {} port {} after 2 ms: Couldn't connect to server\n",
-                    u.host, u.port
-                ),
-                7,
-            ),
-        }
+        let cacert = req.cacert.as_ref().map(|p| self.read(p).map_err(|_| p.clone()));
+        let ran = crate::network::curl::run(self.c, &Source::Outside, &req, cacert);
+        self.save_download(ran)
     }
-}
 
-/// A simulated self-signed key pair: PEM blocks whose body names the subject, so that a client
-/// checking the certificate against a host name can read it (`crate::network` does).
-pub fn self_signed(subject: &str, days: &str, serial: &str) -> (String, String) {
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let wrap =
-        |s: &str| s.as_bytes().chunks(64).map(|c| format!("{}\n", String::from_utf8_lossy(c))).collect::<String>();
-    let key = b64.encode(format!("podscape simulated RSA 2048 private key {serial}"));
-    let cert = b64.encode(format!(
-        "podscape simulated X.509 certificate serial={serial} subject={subject} issuer={subject} days={days}"
-    ));
-    (
-        format!("-----BEGIN PRIVATE KEY-----\n{}-----END PRIVATE KEY-----\n", wrap(&key)),
-        format!("-----BEGIN CERTIFICATE-----\n{}-----END CERTIFICATE-----\n", wrap(&cert)),
-    )
-}
-
-/// Whether `a` is the value of a curl flag that takes one (`-H X`, `-o file`).
-fn is_flag_value(args: &[String], a: &str) -> bool {
-    args.windows(2).any(|w| {
-        w[1] == a
-            && matches!(
-                w[0].as_str(),
-                "-H" | "-X"
-                    | "-o"
-                    | "-d"
-                    | "-m"
-                    | "-w"
-                    | "--cacert"
-                    | "-O"
-                    | "--header"
-                    | "--data"
-                    | "--output"
-                    | "--max-time"
-                    | "--connect-timeout"
-                    | "-u"
-                    | "-A"
-            )
-    })
+    fn save_download(&mut self, ran: crate::network::curl::Ran) -> CmdOutput {
+        let mut out = ran.out;
+        if let Some((path, text)) = ran.file
+            && let Err(e) = self.write(&path, &text, false)
+        {
+            out.stderr.push_str(&format!("{e}\n"));
+            out.code = 23;
+        }
+        out
+    }
 }
 
 /// `minikube ip`, `minikube service NAME --url`, and the rest said for what they are.

@@ -90,6 +90,30 @@ const NODE_DISK_KIB: u64 = 102_626_232;
 const IMAGE_DIRS: &[&str] =
     &["/bin", "/dev", "/etc", "/home", "/proc", "/root", "/sys", "/tmp", "/usr", "/usr/bin", "/var", "/var/log"];
 
+/// A container's files as an application reads them (nginx reading its configuration and
+/// document root).
+pub struct ContainerFiles<'a> {
+    pub fs: ContainerFs,
+    pub files: &'a Files,
+}
+
+impl crate::images::nginx::Files for ContainerFiles<'_> {
+    fn read(&self, path: &str) -> Option<String> {
+        self.fs.read(self.files, &normalize("/", path)).ok()
+    }
+
+    fn is_dir(&self, path: &str) -> bool {
+        self.fs.is_dir(self.files, &normalize("/", path))
+    }
+
+    fn list(&self, path: &str) -> Vec<String> {
+        self.fs
+            .list(self.files, &normalize("/", path))
+            .map(|v| v.into_iter().map(|(n, _)| n).collect())
+            .unwrap_or_default()
+    }
+}
+
 /// A container's file system.
 pub struct ContainerFs {
     pub mounts: Vec<Mount>,
@@ -390,7 +414,20 @@ impl Cluster {
                 d = crate::network::dns::CLUSTER_DOMAIN
             ),
         );
-        image.insert("/etc/os-release".to_string(), "NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\n".to_string());
+        let catalogued = crate::images::lookup(&spec.image);
+        let busybox = catalogued.is_some_and(|i| {
+            let full = crate::controllers::kubelet::normalize_image(&spec.image);
+            i.userland_at(crate::images::tag(&full)) == crate::images::Userland::Busybox
+        });
+        let os = if busybox {
+            "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.21.0\n"
+        } else {
+            "NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\n"
+        };
+        image.insert("/etc/os-release".to_string(), os.to_string());
+        for (path, text) in catalogued.map_or(&[][..], |i| i.files) {
+            image.insert(path.to_string(), text.to_string());
+        }
         ContainerFs { mounts, image }
     }
 

@@ -30,6 +30,8 @@ pub enum Outcome {
     NoRoute,
     /// No answer: the packets went to a dead or unreachable node (28).
     TimedOut,
+    /// The TLS handshake failed: HTTPS to a plain port, or a server without its certificate (35).
+    TlsFailed,
 }
 
 impl Outcome {
@@ -40,6 +42,7 @@ impl Outcome {
             Outcome::Refused => "refused",
             Outcome::NoRoute => "no route",
             Outcome::TimedOut => "timed out",
+            Outcome::TlsFailed => "tls failed",
         }
     }
 
@@ -49,6 +52,7 @@ impl Outcome {
             Outcome::DnsFailed => 6,
             Outcome::Refused | Outcome::NoRoute => 7,
             Outcome::TimedOut => 28,
+            Outcome::TlsFailed => 35,
         }
     }
 }
@@ -81,8 +85,12 @@ pub struct Trace {
     /// Human lines, in order: what each hop did.
     pub steps: Vec<String>,
     pub outcome: Outcome,
-    /// The answer's body (the serving pod's name).
+    /// The answer's body.
     pub body: String,
+    /// The answer's HTTP status.
+    pub status: u16,
+    /// The certificate an HTTPS server presented.
+    pub certificate: Option<String>,
     /// The traffic generator that sent it, if one did.
     pub generator: Option<u32>,
 }
@@ -161,6 +169,7 @@ pub struct Url {
     pub host: String,
     pub port: i32,
     pub path: String,
+    pub https: bool,
 }
 
 pub fn parse_url(text: &str) -> Result<Url, String> {
@@ -190,7 +199,7 @@ pub fn parse_url(text: &str) -> Result<Url, String> {
     if !(1..=65535).contains(&port) {
         return Err(format!("Port number was not a decimal number between 0 and 65535: {port}"));
     }
-    Ok(Url { host: host.to_string(), port, path })
+    Ok(Url { host: host.to_string(), port, path, https: scheme == "https" })
 }
 
 enum Target {
@@ -224,6 +233,8 @@ impl Cluster {
             steps: Vec::new(),
             outcome: Outcome::TimedOut,
             body: String::new(),
+            status: 0,
+            certificate: None,
             generator,
         };
         let outcome = self.route(source, url, &mut t);
@@ -267,6 +278,14 @@ impl Cluster {
         t.host = u.host.clone();
         t.port = u.port;
 
+        // `localhost` in a pod is the pod itself: its containers share one network namespace.
+        if let Source::Pod(key) = source
+            && matches!(u.host.as_str(), "localhost" | "127.0.0.1" | "::1" | "[::1]")
+        {
+            t.steps.push(format!("{} is the pod's own loopback: its containers share one network", u.host));
+            let pod_ip = self.store.get::<Pod>(key).map(|p| p.status.pod_ip.clone()).unwrap_or_default();
+            return self.deliver(client_node.as_deref(), &pod_ip, u.port, t);
+        }
         // Name resolution: pods ask CoreDNS through the kube-dns Service; nodes and the outside
         // world do not know cluster names.
         let ip = if u.host.parse::<std::net::Ipv4Addr>().is_ok() {
@@ -480,41 +499,124 @@ impl Cluster {
         t.steps.push(hop);
         // A terminating pod keeps serving while it shuts down (its server drains), until its
         // containers stop: that is what makes serving-terminating endpoints worth falling back to.
-        let work = self.kubelet.pod(&pod.metadata.uid);
-        let serving = pod.spec.containers.iter().find(|c| {
-            let running = work.is_some_and(|w| {
-                w.containers.iter().any(|cw| cw.name == c.name && matches!(cw.state, CState::Running { .. }))
-            });
-            running
-                && match process_for(c) {
-                    Process::Serve { ports } => ports.is_empty() || ports.contains(&port),
-                    Process::Exit { .. } => false,
-                }
-        });
-        let Some(server) = serving else {
+        let u = parse_url(&t.url).unwrap_or(Url { host: String::new(), port, path: "/".into(), https: false });
+        let req = crate::images::Request {
+            host: u.host.clone(),
+            port,
+            path: if u.path.is_empty() { "/".into() } else { u.path.clone() },
+            https: u.https,
+            client_ip: t.client_ip.clone(),
+            user_agent: String::new(),
+        };
+        let Some((server, response)) = self.serve(&pod, &req) else {
             t.steps.push(format!("{} ({ip}) refuses port {port}: nothing listens there", pod.metadata.name));
             return Outcome::Refused;
         };
-        // A web server answers with the file the path names under its document root, if there is
-        // one (the StatefulSet tutorial writes index.html onto each pod's volume); otherwise with
-        // the pod's name, so the answer shows which pod served it.
-        let path = parse_url(&t.url).map(|u| u.path).unwrap_or_default();
-        let served = crate::runtime::document_root(server).and_then(|root| {
-            let file = if path.is_empty() || path.ends_with('/') { format!("{path}index.html") } else { path.clone() };
-            let file = crate::fs::normalize("/", &format!("{root}/{file}"));
-            self.container_fs(&pod, &server.name).read(&self.files, &file).ok().map(|body| (file, body))
-        });
-        match served {
-            Some((file, body)) => {
-                t.steps.push(format!("{} answers 200 OK with {file}", pod.metadata.name));
-                t.body = body;
+        if response.tls_failed {
+            t.steps.push(format!("{} ({ip}): the TLS handshake on port {port} fails", pod.metadata.name));
+            return Outcome::TlsFailed;
+        }
+        if let Some(next) = response.proxy {
+            // nginx's proxy_pass: the serving pod opens a request of its own.
+            t.steps.push(format!("{} ({server}) proxies the request to {next}", pod.metadata.name));
+            if t.steps.len() > 64 {
+                t.steps.push("too many proxy hops".into());
+                return Outcome::TimedOut;
             }
-            None => {
-                t.steps.push(format!("{} answers 200 OK", pod.metadata.name));
-                t.body = format!("{}\n", pod.metadata.name);
+            let mut inner = self.request_quiet(&Source::Pod(ObjectKey::of(&pod.metadata)), &next);
+            t.steps.append(&mut inner.steps);
+            t.body = inner.body;
+            t.status = if inner.outcome == Outcome::Answered { inner.status } else { 502 };
+            if inner.outcome != Outcome::Answered {
+                t.body = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n".to_string();
+            }
+            return Outcome::Answered;
+        }
+        t.steps.push(format!("{} ({server}) answers {} {}", pod.metadata.name, response.status, response.reason()));
+        t.body = response.body;
+        t.status = response.status;
+        t.certificate = response.certificate;
+        Outcome::Answered
+    }
+
+    /// A request that is part of another (a proxy's), not recorded among the traces.
+    fn request_quiet(&mut self, source: &Source, url: &str) -> Trace {
+        let mut t = Trace {
+            seq: 0,
+            at: self.now.rfc3339(),
+            from: String::new(),
+            client_ip: String::new(),
+            from_node: String::new(),
+            url: url.to_string(),
+            host: String::new(),
+            port: 0,
+            service: None,
+            backend_pod: None,
+            backend_node: None,
+            steps: Vec::new(),
+            outcome: Outcome::TimedOut,
+            body: String::new(),
+            status: 0,
+            certificate: None,
+            generator: None,
+        };
+        t.outcome = self.route(source, url, &mut t);
+        t
+    }
+
+    /// Which of a pod's running containers answers a request on its port, and its answer: the
+    /// image's application (nginx reading its files, the bootcamp app, agnhost …), or, for an
+    /// image outside the catalogue, a generic server on its declared ports that answers with the
+    /// pod's name.
+    fn serve(&self, pod: &Pod, req: &crate::images::Request) -> Option<(String, crate::images::Response)> {
+        use crate::images::{App, Response, apps, nginx};
+        let work = self.kubelet.pod(&pod.metadata.uid);
+        for c in &pod.spec.containers {
+            let running =
+                work.and_then(|w| w.containers.iter().find(|cw| cw.name == c.name)).and_then(|cw| match cw.state {
+                    CState::Running { since, .. } => Some(since),
+                    _ => None,
+                });
+            let Some(since) = running else { continue };
+            if matches!(process_for(c), Process::Exit { .. }) {
+                continue;
+            }
+            let full = crate::controllers::kubelet::normalize_image(&c.image);
+            let tag = crate::images::tag(&full).to_string();
+            let response = match crate::runtime::app(c) {
+                Some(App::Nginx) => {
+                    let fs =
+                        crate::fs::mounts::ContainerFiles { fs: self.container_fs(pod, &c.name), files: &self.files };
+                    nginx::answer(&fs, req, &nginx::version_of(&tag))
+                }
+                Some(App::Listener(p)) if i32::from(p) == req.port => Response { status: 0, ..Default::default() },
+                Some(App::Mysql) if req.port == 3306 => Response { status: 0, ..Default::default() },
+                Some(app) if apps::ports(app, &c.args).contains(&req.port) => {
+                    let args: Vec<String> = c.command.iter().chain(&c.args).cloned().collect();
+                    let cx = apps::Context {
+                        pod: &pod.metadata.name,
+                        tag: &tag,
+                        args: &args,
+                        started: since,
+                        now: self.now,
+                    };
+                    apps::answer(app, &cx, req)
+                }
+                Some(_) => Response::refused(),
+                None => match process_for(c) {
+                    Process::Serve { ports }
+                        if ports.contains(&req.port) || (ports.is_empty() && c.command.is_empty()) =>
+                    {
+                        Response::ok(format!("{}\n", pod.metadata.name))
+                    }
+                    _ => Response::refused(),
+                },
+            };
+            if !response.refused {
+                return Some((c.name.clone(), response));
             }
         }
-        Outcome::Answered
+        None
     }
 
     /// One tick of a traffic generator: a request from one of its sources, counted.
@@ -591,11 +693,15 @@ mod tests {
 
     #[test]
     fn urls_split_as_curl_splits_them() {
-        assert_eq!(parse_url("backend").unwrap(), Url { host: "backend".into(), port: 80, path: "/".into() });
+        assert_eq!(
+            parse_url("backend").unwrap(),
+            Url { host: "backend".into(), port: 80, path: "/".into(), https: false }
+        );
         assert_eq!(
             parse_url("http://backend:8080/hostname").unwrap(),
-            Url { host: "backend".into(), port: 8080, path: "/hostname".into() }
+            Url { host: "backend".into(), port: 8080, path: "/hostname".into(), https: false }
         );
+        assert!(parse_url("https://my-nginx").unwrap().https);
         assert_eq!(parse_url("https://10.0.0.1").unwrap().port, 443);
         assert!(parse_url("ftp://x").unwrap_err().contains("not supported"));
         assert!(parse_url("http://:80").is_err());
