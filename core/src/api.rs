@@ -30,7 +30,7 @@ pub use stored::{
     ClusterRole, ClusterRoleBinding, CronJob, CustomResourceDefinition, DaemonSet, HorizontalPodAutoscaler, Ingress,
     IngressClass, Job, LimitRange, NetworkPolicy, PodDisruptionBudget, PriorityClass, ResourceQuota, Role, RoleBinding,
 };
-pub use workload::{Deployment, ReplicaSet, StatefulSet};
+pub use workload::{ControllerRevision, Deployment, ReplicaSet, StatefulSet};
 
 /// Where an object lives: its namespace (empty for cluster-scoped kinds) and its name.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
@@ -190,6 +190,9 @@ kinds! {
     },
     StorageClass(StorageClass) { group: "storage.k8s.io", plural: "storageclasses", short: ["sc"], namespaced: false },
     StatefulSet(StatefulSet) { group: "apps", plural: "statefulsets", short: ["sts"], namespaced: true },
+    ControllerRevision(ControllerRevision) {
+        group: "apps", plural: "controllerrevisions", short: [], namespaced: true
+    },
     ServiceAccount(ServiceAccount) { group: "", plural: "serviceaccounts", short: ["sa"], namespaced: true },
     Ingress(Ingress) { group: "networking.k8s.io", plural: "ingresses", short: ["ing"], namespaced: true },
     IngressClass(IngressClass) { group: "networking.k8s.io", plural: "ingressclasses", short: [], namespaced: false },

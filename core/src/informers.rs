@@ -103,6 +103,18 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
                 for rs in matching {
                     c.queues.push(Work::ReplicaSet(rs));
                 }
+                // A StatefulSet adopts an orphan of its selector whose name is its own.
+                let sets: Vec<ObjectKey> = c
+                    .store
+                    .list::<crate::api::StatefulSet>(Some(&key.namespace))
+                    .filter(|ss| {
+                        crate::controllers::statefulset::ordinal(&ss.metadata.name, &p.metadata.name).is_some()
+                    })
+                    .map(|ss| ObjectKey::of(&ss.metadata))
+                    .collect();
+                for ss in sets {
+                    c.queues.push(Work::StatefulSet(ss));
+                }
             }
             // A StatefulSet waits for its pods (to be ready, or gone before it recreates one).
             for obj in [old, new].into_iter().flatten() {
@@ -210,6 +222,13 @@ pub fn notify(c: &mut Cluster, kind: Kind, key: &ObjectKey, old: Option<&Object>
             }
         }
         Kind::StatefulSet => q.push(Work::StatefulSet(key.clone())),
+        Kind::ControllerRevision => {
+            for obj in [old, new].into_iter().flatten() {
+                if let Some(owner) = obj.meta().controller().filter(|o| o.kind == "StatefulSet") {
+                    q.push(Work::StatefulSet(ObjectKey::new(key.namespace.as_str(), owner.name.as_str())));
+                }
+            }
+        }
         Kind::PersistentVolumeClaim => {
             q.push(Work::PersistentVolumeClaim(key.clone()));
             for obj in [old, new].into_iter().flatten() {

@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::api::discovery::LABEL_SERVICE_NAME;
 use crate::api::{
-    ClusterRole, ClusterRoleBinding, ConfigMap, CronJob, CustomResourceDefinition, DaemonSet, Deployment,
-    EndpointSlice, Endpoints, Event, HorizontalPodAutoscaler, Ingress, IngressClass, Job, Kind, LimitRange, Namespace,
-    NetworkPolicy, Node, Object, ObjectKey, PersistentVolume, PersistentVolumeClaim, Pod, PodDisruptionBudget,
-    PriorityClass, ReplicaSet, Resource, ResourceQuota, Role, RoleBinding, Secret, Service, ServiceAccount,
-    StatefulSet, StorageClass, Uid,
+    ClusterRole, ClusterRoleBinding, ConfigMap, ControllerRevision, CronJob, CustomResourceDefinition, DaemonSet,
+    Deployment, EndpointSlice, Endpoints, Event, HorizontalPodAutoscaler, Ingress, IngressClass, Job, Kind, LimitRange,
+    Namespace, NetworkPolicy, Node, Object, ObjectKey, PersistentVolume, PersistentVolumeClaim, Pod,
+    PodDisruptionBudget, PriorityClass, ReplicaSet, Resource, ResourceQuota, Role, RoleBinding, Secret, Service,
+    ServiceAccount, StatefulSet, StorageClass, Uid,
 };
 use crate::labels::Selector;
 use crate::object_graph::{ObjRef, ObjectGraph};
@@ -35,6 +35,7 @@ pub struct Store {
     persistentvolumeclaims: Table<PersistentVolumeClaim>,
     storageclasses: Table<StorageClass>,
     statefulsets: Table<StatefulSet>,
+    controllerrevisions: Table<ControllerRevision>,
     serviceaccounts: Table<ServiceAccount>,
     ingresses: Table<Ingress>,
     ingressclasses: Table<IngressClass>,
@@ -155,6 +156,7 @@ stored! {
     PersistentVolumeClaim => persistentvolumeclaims;
     StorageClass => storageclasses;
     StatefulSet => statefulsets;
+    ControllerRevision => controllerrevisions;
     ServiceAccount => serviceaccounts;
     Ingress => ingresses;
     IngressClass => ingressclasses;
@@ -179,7 +181,7 @@ stored! {
 macro_rules! each_kind {
     ($m:ident) => {
         $m! { Namespace, Node, Pod, Service, Endpoints, EndpointSlice, Deployment, ReplicaSet, Event, ConfigMap, Secret,
-        PersistentVolume, PersistentVolumeClaim, StorageClass, StatefulSet, ServiceAccount, Ingress, IngressClass,
+        PersistentVolume, PersistentVolumeClaim, StorageClass, StatefulSet, ControllerRevision, ServiceAccount, Ingress, IngressClass,
         NetworkPolicy, PodDisruptionBudget, HorizontalPodAutoscaler, DaemonSet, Job, CronJob, Role, RoleBinding,
         ClusterRole, ClusterRoleBinding, CustomResourceDefinition, LimitRange, ResourceQuota, PriorityClass }
     };

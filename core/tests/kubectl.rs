@@ -21,10 +21,13 @@ fn describe_pod_shows_why_it_is_not_running() {
     assert_eq!(lines[0], "Name:             typo");
     assert_eq!(lines[3], "Service Account:  default");
     let headings: Vec<&str> = lines.iter().copied().filter(|l| !l.starts_with(' ') && l.ends_with(':')).collect();
-    assert_eq!(headings, ["IPs:", "Containers:", "Conditions:", "Volumes:", "Events:"]);
+    assert_eq!(headings, ["IPs:", "Containers:", "Conditions:", "Events:"]);
+    // describeVolumes writes "Volumes:\t<none>" on one line when the pod has none.
+    // The line joins the tab writer's column block of Conditions, QoS Class and Tolerations, as in kubectl.
+    assert!(out.contains("\nVolumes:                     <none>\nQoS Class:                   BestEffort\n"), "{out}");
     assert!(out.contains("    Port:           80/TCP\n"), "{out}");
     assert!(out.contains("    State:          Waiting\n      Reason:       ImagePullBackOff\n"), "{out}");
-    assert!(out.contains("Tolerations:     node.kubernetes.io/not-ready:NoExecute op=Exists for 300s\n                 node.kubernetes.io/unreachable:NoExecute op=Exists for 300s\n"), "{out}");
+    assert!(out.contains("Tolerations:                 node.kubernetes.io/not-ready:NoExecute op=Exists for 300s\n                             node.kubernetes.io/unreachable:NoExecute op=Exists for 300s\n"), "{out}");
     let events = out.split("Events:\n").nth(1).unwrap();
     let header = events.lines().next().unwrap();
     assert!(header.starts_with("  Type     Reason     Age"), "{header}");
@@ -44,6 +47,30 @@ fn describe_finds_by_prefix_and_says_what_is_missing() {
     assert!(svc.contains("\nTargetPort:               8080/TCP\n"), "{svc}");
     assert_eq!(svc.lines().find(|l| l.starts_with("Endpoints:")).unwrap().matches(":8080").count(), 3);
     assert!(svc.ends_with("Events:                   <none>\n"), "{svc}");
+}
+
+/// `kubectl describe service` reads the service's EndpointSlices (formatEndpointSlices in
+/// pkg/describe/describe.go): at most three ready endpoints, then "+ N more...".
+#[test]
+fn describe_service_lists_ready_endpoints_from_its_slices() {
+    let mut c = Cluster::new(Config { empty: true, ..Config::default() });
+    run(&mut c, "kubectl create deployment web --image=nginx --replicas=5 --port=80");
+    run(&mut c, "kubectl expose deployment web --type=NodePort");
+    c.advance(SimDuration::seconds(30));
+    let out = run(&mut c, "kubectl describe service web");
+    let endpoints = out.lines().find(|l| l.starts_with("Endpoints:")).unwrap();
+    let listed = endpoints.trim_start_matches("Endpoints:").trim();
+    let (first, more) = listed.split_once(" + ").expect(listed);
+    assert_eq!(first.split(',').count(), 3, "{listed}");
+    assert!(first.split(',').all(|ep| ep.starts_with("10.244.") && ep.ends_with(":80")), "{listed}");
+    assert_eq!(more, "2 more...");
+    assert!(out.contains("\nExternal Traffic Policy:  Cluster\n"), "{out}");
+
+    run(&mut c, "kubectl scale deployment web --replicas=0");
+    c.advance(SimDuration::seconds(40));
+    let out = run(&mut c, "kubectl describe service web");
+    let endpoints = out.lines().find(|l| l.starts_with("Endpoints:")).unwrap();
+    assert_eq!(endpoints.trim_end(), "Endpoints:", "a slice with no ready endpoint lists none: {out}");
 }
 
 fn names(c: &mut Cluster, selector: &str) -> Vec<String> {

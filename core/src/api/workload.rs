@@ -183,3 +183,16 @@ pub struct StatefulSetStatus {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub update_revision: String,
 }
+
+/// `apps/v1` ControllerRevision: one revision of a StatefulSet's pod template, as the controller
+/// keeps its history (`data` is the patch that restores the template; `revision` counts up).
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ControllerRevision {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub data: serde_json::Value,
+    #[serde(default)]
+    pub revision: i64,
+}

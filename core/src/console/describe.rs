@@ -6,18 +6,22 @@ use std::collections::BTreeMap;
 
 use crate::api::meta::{IntOrString, ObjectMeta};
 use crate::api::pod::Container;
-use crate::api::{
-    Deployment, Endpoints, Event, Kind, Node, Object, ObjectKey, PersistentVolumeClaim, Pod, ReplicaSet, Service,
-};
+use crate::api::{Deployment, Event, Kind, Node, Object, ObjectKey, PersistentVolumeClaim, Pod, ReplicaSet, Service};
 use crate::store::Store;
 use crate::time::{SimTime, human_duration};
+
+mod workload;
+
+pub(crate) use workload::pod_template;
 
 /// The report for `obj`, as of `now`.
 pub fn describe(store: &Store, obj: &Object, now: SimTime) -> String {
     let mut w = Lines::default();
     match obj {
         Object::Pod(p) => pod(&mut w, store, p),
-        Object::Deployment(d) => deployment(&mut w, store, d),
+        Object::Deployment(d) => workload::deployment(&mut w, store, d),
+        Object::ReplicaSet(rs) => workload::replica_set(&mut w, store, rs),
+        Object::StatefulSet(ss) => workload::stateful_set(&mut w, store, ss),
         Object::Service(s) => service(&mut w, store, s),
         Object::Node(n) => node(&mut w, store, n, now),
         Object::PersistentVolumeClaim(c) => claim(&mut w, store, c),
@@ -207,125 +211,79 @@ fn pod(w: &mut Lines, store: &Store, p: &Pod) {
         w.line(0, "Status:", &status);
     }
     w.line(0, "IP:", &p.status.pod_ip);
-    w.text(0, "IPs:");
     if p.status.pod_ip.is_empty() {
-        w.text(1, "<none>");
+        w.line(0, "IPs:", "<none>");
     } else {
+        w.text(0, "IPs:");
         w.line(1, "IP:", &p.status.pod_ip);
     }
     if let Some(owner) = m.controller() {
         w.line(0, "Controlled By:", &format!("{}/{}", owner.kind, owner.name));
     }
-    w.text(0, "Containers:");
-    for c in &p.spec.containers {
-        container(w, p, c);
+    if !p.spec.init_containers.is_empty() {
+        containers(w, "Init Containers", &p.spec.init_containers, Some(&p.status.init_container_statuses), "");
     }
+    containers(w, "Containers", &p.spec.containers, Some(&p.status.container_statuses), "");
     w.text(0, "Conditions:");
     w.text(1, "Type\tStatus");
     for c in &p.status.conditions {
         w.text(1, &format!("{}\t{} ", c.type_, c.status));
     }
-    w.text(0, "Volumes:");
-    if p.spec.volumes.is_empty() {
-        w.text(1, "<none>");
-    }
-    for v in &p.spec.volumes {
-        w.text(1, &format!("{}:", v.name));
-        if let Some(ed) = &v.empty_dir {
-            w.line(2, "Type:", "EmptyDir (a temporary directory that shares a pod's lifetime)");
-            w.line(2, "Medium:", &ed.medium);
-            w.line(2, "SizeLimit:", &ed.size_limit.as_ref().map_or("<unset>".into(), |q| q.0.clone()));
-        } else if let Some(hp) = &v.host_path {
-            w.line(2, "Type:", "HostPath (bare host directory volume)");
-            w.line(2, "Path:", &hp.path);
-            w.line(2, "HostPathType:", hp.type_.as_deref().unwrap_or(""));
-        } else if let Some(cm) = &v.config_map {
-            w.line(2, "Type:", "ConfigMap (a volume populated by a ConfigMap)");
-            w.line(2, "Name:", &cm.name);
-            w.line(2, "Optional:", &cm.optional.unwrap_or(false).to_string());
-        } else if let Some(s) = &v.secret {
-            w.line(2, "Type:", "Secret (a volume populated by a Secret)");
-            w.line(2, "SecretName:", &s.secret_name);
-            w.line(2, "Optional:", &s.optional.unwrap_or(false).to_string());
-        } else if let Some(c) = &v.persistent_volume_claim {
-            w.line(2, "Type:", "PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)");
-            w.line(2, "ClaimName:", &c.claim_name);
-            w.line(2, "ReadOnly:", &c.read_only.to_string());
-        } else {
-            w.line(2, "Type:", &format!("{} (not simulated)", v.kind()));
-        }
-    }
+    volumes(w, &p.spec.volumes, "");
     w.line(0, "QoS Class:", &p.status.qos_class);
     map(w, 0, "Node-Selectors:", &p.spec.node_selector);
-    let tolerations: Vec<String> = p
-        .spec
-        .tolerations
-        .iter()
-        .map(|t| {
-            let mut s = t.key.clone();
-            if !t.value.is_empty() {
-                s.push_str(&format!("={}", t.value));
-            }
-            if !t.effect.is_empty() {
-                s.push_str(&format!(":{}", t.effect));
-            }
-            if t.operator == "Exists" {
-                s.push_str(" op=Exists");
-            }
-            if let Some(secs) = t.toleration_seconds {
-                s.push_str(&format!(" for {secs}s"));
-            }
-            s
-        })
-        .collect();
-    match tolerations.split_first() {
-        None => w.line(0, "Tolerations:", "<none>"),
-        Some((first, rest)) => {
-            w.line(0, "Tolerations:", first);
-            for t in rest {
-                w.line(0, "", t);
-            }
+    tolerations(w, "", &p.spec.tolerations);
+}
+
+/// kubectl's `describeContainers`: each container's image, ports, command, state (when
+/// `statuses` are given: a pod's), resources, probes, environment and mounts. `space` is the
+/// indent of the label (a pod template's is two spaces, and its names one more).
+fn containers(
+    w: &mut Lines,
+    label: &str,
+    cs: &[Container],
+    statuses: Option<&[crate::api::pod::ContainerStatus]>,
+    space: &str,
+) {
+    w.text(0, &format!("{space}{label}:{}", if cs.is_empty() { " <none>" } else { "" }));
+    let name_indent = if space.is_empty() { "" } else { " " };
+    for c in cs {
+        let st = statuses.and_then(|all| all.iter().find(|s| s.name == c.name));
+        w.text(1, &format!("{name_indent}{}:", c.name));
+        if let Some(s) = st {
+            w.line(2, "Container ID:", &s.container_id);
         }
+        w.line(2, "Image:", &c.image);
+        if let Some(s) = st {
+            w.line(2, "Image ID:", &s.image_id);
+        }
+        container_detail(w, c, st, statuses.is_some());
     }
 }
 
-fn container(w: &mut Lines, p: &Pod, c: &Container) {
-    let st = p.status.container_statuses.iter().find(|s| s.name == c.name);
-    w.text(1, &format!("{}:", c.name));
-    if let Some(id) = st.map(|s| s.container_id.as_str()).filter(|s| !s.is_empty()) {
-        w.line(2, "Container ID:", id);
-    }
-    w.line(2, "Image:", &c.image);
-    w.line(2, "Image ID:", st.map_or("", |s| s.image_id.as_str()));
-    match c.ports.first() {
-        None => {
-            w.line(2, "Port:", "<none>");
-            w.line(2, "Host Port:", "<none>");
-        }
-        Some(_) => {
-            let ports: Vec<String> = c
-                .ports
-                .iter()
-                .map(|p| format!("{}/{}", p.container_port, if p.protocol.is_empty() { "TCP" } else { &p.protocol }))
-                .collect();
-            w.line(2, if ports.len() > 1 { "Ports:" } else { "Port:" }, &ports.join(", "));
-            w.line(
-                2,
-                if ports.len() > 1 { "Host Ports:" } else { "Host Port:" },
-                &vec!["0/TCP"; ports.len()].join(", "),
-            );
-        }
-    }
-    if !c.command.is_empty() {
-        w.text(2, "Command:");
-        for a in &c.command {
-            w.text(3, a);
-        }
-    }
-    if !c.args.is_empty() {
-        w.text(2, "Args:");
-        for a in &c.args {
-            w.text(3, a);
+fn container_ports(c: &Container, host: bool) -> String {
+    c.ports
+        .iter()
+        .map(|p| {
+            let n = if host { p.host_port.unwrap_or(0) } else { p.container_port };
+            let proto = if p.protocol.is_empty() { "TCP" } else { &p.protocol };
+            if p.name.is_empty() { format!("{n}/{proto}") } else { format!("{n}/{proto} ({})", p.name) }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn container_detail(w: &mut Lines, c: &Container, st: Option<&crate::api::pod::ContainerStatus>, with_state: bool) {
+    let ports = container_ports(c, false);
+    w.line(2, if ports.contains(',') { "Ports:" } else { "Port:" }, &or_none(&ports));
+    let host = container_ports(c, true);
+    w.line(2, if host.contains(',') { "Host Ports:" } else { "Host Port:" }, &or_none(&host));
+    for (label, words) in [("Command:", &c.command), ("Args:", &c.args)] {
+        if !words.is_empty() {
+            w.text(2, label);
+            for a in words.iter().flat_map(|a| a.split('\n')) {
+                w.text(3, a);
+            }
         }
     }
     let state = |label: &str, s: &crate::api::pod::ContainerState, w: &mut Lines| {
@@ -361,11 +319,23 @@ fn container(w: &mut Lines, p: &Pod, c: &Container) {
             w.line(2, "Ready:", if s.ready { "True" } else { "False" });
             w.line(2, "Restart Count:", &s.restart_count.to_string());
         }
-        None => {
+        // A pod the kubelet has not reported on yet.
+        None if with_state => {
             w.line(2, "State:", "Waiting");
             w.line(3, "Reason:", "ContainerCreating");
             w.line(2, "Ready:", "False");
             w.line(2, "Restart Count:", "0");
+        }
+        None => {}
+    }
+    if let Some(r) = &c.resources {
+        for (label, m) in [("Limits:", &r.limits), ("Requests:", &r.requests)] {
+            if !m.is_empty() {
+                w.text(2, label);
+                for (k, q) in m {
+                    w.line(3, &format!("{k}:"), &q.0);
+                }
+            }
         }
     }
     for (label, spec) in
@@ -423,6 +393,78 @@ fn container(w: &mut Lines, p: &Pod, c: &Container) {
     }
 }
 
+/// kubectl's `describeVolumes`: each volume's source, `space` indenting the label (a pod
+/// template's is two spaces, and its names one more).
+fn volumes(w: &mut Lines, vs: &[crate::api::storage::Volume], space: &str) {
+    if vs.is_empty() {
+        w.line(0, &format!("{space}Volumes:"), "<none>");
+        return;
+    }
+    w.text(0, &format!("{space}Volumes:"));
+    let name_indent = if space.is_empty() { "" } else { " " };
+    for v in vs {
+        w.text(1, &format!("{name_indent}{}:", v.name));
+        if let Some(ed) = &v.empty_dir {
+            w.line(2, "Type:", "EmptyDir (a temporary directory that shares a pod's lifetime)");
+            w.line(2, "Medium:", &ed.medium);
+            w.line(2, "SizeLimit:", &ed.size_limit.as_ref().map_or("<unset>".into(), |q| q.0.clone()));
+        } else if let Some(hp) = &v.host_path {
+            w.line(2, "Type:", "HostPath (bare host directory volume)");
+            w.line(2, "Path:", &hp.path);
+            w.line(2, "HostPathType:", hp.type_.as_deref().unwrap_or(""));
+        } else if let Some(cm) = &v.config_map {
+            w.line(2, "Type:", "ConfigMap (a volume populated by a ConfigMap)");
+            w.line(2, "Name:", &cm.name);
+            w.line(2, "Optional:", &cm.optional.unwrap_or(false).to_string());
+        } else if let Some(s) = &v.secret {
+            w.line(2, "Type:", "Secret (a volume populated by a Secret)");
+            w.line(2, "SecretName:", &s.secret_name);
+            w.line(2, "Optional:", &s.optional.unwrap_or(false).to_string());
+        } else if let Some(c) = &v.persistent_volume_claim {
+            w.line(2, "Type:", "PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)");
+            w.line(2, "ClaimName:", &c.claim_name);
+            w.line(2, "ReadOnly:", &c.read_only.to_string());
+        } else {
+            w.line(2, "Type:", &format!("{} (not simulated)", v.kind()));
+        }
+    }
+}
+
+/// kubectl's `printTolerationsMultiline`, sorted by key.
+fn tolerations(w: &mut Lines, space: &str, ts: &[crate::api::pod::Toleration]) {
+    let mut sorted: Vec<&crate::api::pod::Toleration> = ts.iter().collect();
+    sorted.sort_by(|a, b| a.key.cmp(&b.key));
+    let shown: Vec<String> = sorted
+        .iter()
+        .map(|t| {
+            let mut s = t.key.clone();
+            if !t.value.is_empty() {
+                s.push_str(&format!("={}", t.value));
+            }
+            if !t.effect.is_empty() {
+                s.push_str(&format!(":{}", t.effect));
+            }
+            if t.operator == "Exists" && t.value.is_empty() {
+                s.push_str(if t.key.is_empty() && t.effect.is_empty() { "op=Exists" } else { " op=Exists" });
+            }
+            if let Some(secs) = t.toleration_seconds {
+                s.push_str(&format!(" for {secs}s"));
+            }
+            s
+        })
+        .collect();
+    let label = format!("{space}Tolerations:");
+    match shown.split_first() {
+        None => w.line(0, &label, "<none>"),
+        Some((first, rest)) => {
+            w.line(0, &label, first);
+            for t in rest {
+                w.line(0, "", t);
+            }
+        }
+    }
+}
+
 /// `DescribeProbe`: what the probe does and its timing, with the API's defaults filled in.
 fn probe(p: &crate::api::pod::Probe) -> String {
     let attrs = format!(
@@ -443,78 +485,6 @@ fn probe(p: &crate::api::pod::Probe) -> String {
     } else {
         format!("grpc <pod> {attrs}")
     }
-}
-
-fn deployment(w: &mut Lines, store: &Store, d: &Deployment) {
-    let m = &d.metadata;
-    w.line(0, "Name:", &m.name);
-    w.line(0, "Namespace:", &m.namespace);
-    if let Some(t) = m.creation_timestamp {
-        w.line(0, "CreationTimestamp:", &t.0.rfc1123z());
-    }
-    map(w, 0, "Labels:", &m.labels);
-    annotations(w, m);
-    w.line(0, "Selector:", &crate::labels::format_map(&d.spec.selector.match_labels));
-    let want = d.spec.replicas.unwrap_or(1);
-    let st = &d.status;
-    w.line(
-        0,
-        "Replicas:",
-        &format!(
-            "{want} desired | {} updated | {} total | {} available | {} unavailable",
-            st.updated_replicas, st.replicas, st.available_replicas, st.unavailable_replicas
-        ),
-    );
-    let strategy = if d.spec.strategy.type_.is_empty() { "RollingUpdate" } else { &d.spec.strategy.type_ };
-    w.line(0, "StrategyType:", strategy);
-    w.line(0, "MinReadySeconds:", &d.spec.min_ready_seconds.unwrap_or(0).to_string());
-    if strategy == "RollingUpdate" {
-        let ru = d.spec.strategy.rolling_update.as_ref();
-        let show = |v: Option<&IntOrString>| v.map_or("25%".to_string(), |v| v.to_string());
-        w.line(
-            0,
-            "RollingUpdateStrategy:",
-            &format!(
-                "{} max unavailable, {} max surge",
-                show(ru.and_then(|r| r.max_unavailable.as_ref())),
-                show(ru.and_then(|r| r.max_surge.as_ref()))
-            ),
-        );
-    }
-    w.text(0, "Pod Template:");
-    map(w, 1, "Labels:", &d.spec.template.metadata.labels);
-    w.text(1, "Containers:");
-    for c in &d.spec.template.spec.containers {
-        w.text(2, &format!("{}:", c.name));
-        w.line(3, "Image:", &c.image);
-        let ports: Vec<String> = c.ports.iter().map(|p| format!("{}/TCP", p.container_port)).collect();
-        w.line(3, "Port:", &or_none(&ports.join(", ")));
-    }
-    w.text(0, "Conditions:");
-    w.text(1, "Type\tStatus\tReason");
-    w.text(1, "----\t------\t------");
-    for c in &st.conditions {
-        w.text(1, &format!("{}\t{}\t{}", c.type_, c.status, c.reason));
-    }
-    let sets: Vec<&ReplicaSet> = store
-        .list::<ReplicaSet>(Some(&m.namespace))
-        .filter(|rs| rs.metadata.controller().is_some_and(|o| o.uid == m.uid))
-        .collect();
-    let hash = d.spec.template.metadata.labels.get("pod-template-hash");
-    let new = sets.iter().find(|rs| {
-        rs.metadata.labels.get("pod-template-hash").is_some_and(|h| Some(h) == hash)
-            || rs.spec.template.spec == d.spec.template.spec
-    });
-    let describe_rs = |rs: &ReplicaSet| {
-        format!("{} ({}/{} replicas created)", rs.metadata.name, rs.status.replicas, rs.spec.replicas.unwrap_or(1))
-    };
-    let old: Vec<String> = sets
-        .iter()
-        .filter(|rs| Some(&rs.metadata.name) != new.map(|n| &n.metadata.name) && rs.spec.replicas.unwrap_or(0) > 0)
-        .map(|rs| describe_rs(rs))
-        .collect();
-    w.line(0, "OldReplicaSets:", &or_none(&old.join(", ")));
-    w.line(0, "NewReplicaSet:", &new.map_or("<none>".to_string(), |rs| describe_rs(rs)));
 }
 
 fn service(w: &mut Lines, store: &Store, s: &Service) {
@@ -539,7 +509,7 @@ fn service(w: &mut Lines, store: &Store, s: &Service) {
     if s.type_or_default() == "ExternalName" {
         w.line(0, "External Name:", &s.spec.external_name);
     }
-    let endpoints = store.get::<Endpoints>(&ObjectKey::of(m));
+    let slices = store.slices_for_service(&ObjectKey::of(m));
     for p in &s.spec.ports {
         let name = if p.name.is_empty() { "<unset>" } else { &p.name };
         let proto = if p.protocol.is_empty() { "TCP" } else { &p.protocol };
@@ -549,31 +519,55 @@ fn service(w: &mut Lines, store: &Store, s: &Service) {
         if let Some(np) = p.node_port {
             w.line(0, "NodePort:", &format!("{name}\t{np}/{proto}"));
         }
-        let eps: Vec<String> = endpoints
-            .map(|e| {
-                e.subsets
-                    .iter()
-                    .filter(|ss| ss.ports.iter().any(|ep| ep.name.as_deref().unwrap_or("") == p.name))
-                    .flat_map(|ss| {
-                        let port = ss
-                            .ports
-                            .iter()
-                            .find(|ep| ep.name.as_deref().unwrap_or("") == p.name)
-                            .and_then(|ep| ep.port)
-                            .unwrap_or(0);
-                        ss.addresses.iter().map(move |a| format!("{}:{port}", a.ip))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        w.line(0, "Endpoints:", &eps.join(","));
+        w.line(0, "Endpoints:", &slice_endpoints(&slices, &p.name));
     }
     w.line(0, "Session Affinity:", if s.spec.session_affinity.is_empty() { "None" } else { &s.spec.session_affinity });
+    if matches!(s.type_or_default(), "NodePort" | "LoadBalancer") {
+        let policy = &s.spec.external_traffic_policy;
+        w.line(0, "External Traffic Policy:", if policy.is_empty() { "Cluster" } else { policy });
+    }
     w.line(
         0,
         "Internal Traffic Policy:",
         if s.spec.internal_traffic_policy.is_empty() { "Cluster" } else { &s.spec.internal_traffic_policy },
     );
+}
+
+/// The service port's ready endpoints as kubectl's `formatEndpointSlices` writes them: the
+/// first three `ip:port`, then "+ N more...", and "<none>" when the service has no slice at all
+/// (an empty string when it has slices but no ready endpoint). A slice without ports is a
+/// headless service's: its addresses go bare.
+fn slice_endpoints(slices: &[&crate::api::discovery::EndpointSlice], port_name: &str) -> String {
+    const MAX: usize = 3;
+    if slices.is_empty() {
+        return "<none>".into();
+    }
+    let mut list = Vec::new();
+    let mut count = 0;
+    for slice in slices {
+        let endpoints = slice.endpoints.as_deref().unwrap_or_default();
+        let ready = endpoints.iter().filter(|e| e.conditions.ready.unwrap_or(true));
+        let ports = slice.ports.as_deref().unwrap_or_default();
+        if ports.is_empty() {
+            for e in ready {
+                if list.len() < MAX {
+                    list.push(e.addresses[0].clone());
+                }
+                count += 1;
+            }
+            continue;
+        }
+        for port in ports.iter().filter(|sp| sp.name.as_deref().unwrap_or("") == port_name) {
+            for e in ready.clone() {
+                if list.len() < MAX {
+                    list.push(format!("{}:{}", e.addresses[0], port.port.unwrap_or(0)));
+                }
+                count += 1;
+            }
+        }
+    }
+    let joined = list.join(",");
+    if count > MAX { format!("{joined} + {} more...", count - MAX) } else { joined }
 }
 
 fn node(w: &mut Lines, store: &Store, n: &Node, now: SimTime) {

@@ -135,22 +135,3 @@ fn parse_map(s: &str) -> Result<std::collections::BTreeMap<String, String>, Stri
     }
     Ok(m)
 }
-
-/// Resolves `TYPE NAME` or `TYPE/NAME` to one Deployment, with kubectl's errors.
-fn one_deployment(c: &Cluster, args: &Args, verb: &str, out: &mut Output) -> Option<crate::api::Deployment> {
-    let reqs = requests(&args.positional, verb, out)?;
-    let [(kind, Some(name))] = reqs.as_slice() else {
-        out.fail(format!("error: required resource not specified\nSee 'kubectl {verb} -h' for help and examples"));
-        return None;
-    };
-    if *kind != Kind::Deployment {
-        out.fail(format!("error: no {} found for \"{name}\": only deployments are rolled out here", kind.plural()));
-        return None;
-    }
-    let ns = namespace(c, args);
-    let d = c.store.get::<crate::api::Deployment>(&ObjectKey::new(ns.as_str(), name.as_str())).cloned();
-    if d.is_none() {
-        out.fail(ApiError::not_found(Kind::Deployment, name).to_string());
-    }
-    d
-}

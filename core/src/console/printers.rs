@@ -52,6 +52,7 @@ pub fn headers(kind: Kind, wide: bool) -> Vec<&'static str> {
             (&["NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"], &[])
         }
         Kind::StatefulSet => (&["NAME", "READY", "AGE"], &["CONTAINERS", "IMAGES"]),
+        Kind::ControllerRevision => (&["NAME", "CONTROLLER", "REVISION", "AGE"], &[]),
         Kind::ServiceAccount => (&["NAME", "SECRETS", "AGE"], &[]),
         // Stored, not simulated: no status to show beyond the name and age.
         _ => (&["NAME", "AGE"], &[]),
@@ -187,6 +188,21 @@ pub fn row(obj: &Object, name: String, now: SimTime, wide: bool) -> Vec<String> 
                 r.extend(containers_images(&ss.spec.template.spec));
             }
             r
+        }
+        Object::ControllerRevision(cr) => {
+            let controller = cr
+                .metadata
+                .controller()
+                .map(|o| {
+                    format!(
+                        "{}.{}/{}",
+                        o.kind.to_ascii_lowercase(),
+                        o.api_version.split('/').next().unwrap_or(""),
+                        o.name
+                    )
+                })
+                .unwrap_or_else(|| "<none>".into());
+            vec![name, controller, cr.revision.to_string(), age(&cr.metadata)]
         }
         other => vec![name, age(other.meta())],
     }

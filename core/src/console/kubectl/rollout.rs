@@ -3,6 +3,8 @@
 use super::*;
 use crate::console::Look;
 
+mod statefulset;
+
 const ROLLOUT_FLAGS: &[Flag] = &[
     value("timeout", None),
     boolean("watch", Some('w')),
@@ -18,7 +20,12 @@ pub(super) fn rollout(c: &mut Cluster, words: &[String], out: &mut Output) {
     };
     let verb = format!("rollout {sub}");
     let Some(args) = parse(&verb, rest, ROLLOUT_FLAGS, out) else { return };
-    let Some(d) = one_deployment(c, &args, &verb, out) else { return };
+    let Some(target) = one_target(c, &args, &verb, sub, out) else { return };
+    let d = match target {
+        Object::Deployment(d) => d,
+        Object::StatefulSet(ss) => return statefulset::rollout(c, &ss, sub, &args, out),
+        _ => return,
+    };
     let name = d.metadata.name.clone();
     let label = format!("deployment.apps/{name}");
     let owned: Vec<crate::api::ReplicaSet> = c
@@ -115,6 +122,33 @@ pub(super) fn rollout(c: &mut Cluster, words: &[String], out: &mut Output) {
         }
         other => out.fail(format!("error: unknown command \"{other}\" for \"kubectl rollout\"")),
     }
+}
+
+/// Resolves `TYPE NAME` or `TYPE/NAME` to the one Deployment or StatefulSet a rollout verb acts on,
+/// with kubectl's errors for kinds that have no rollout.
+fn one_target(c: &Cluster, args: &Args, verb: &str, sub: &str, out: &mut Output) -> Option<Object> {
+    let reqs = requests(&args.positional, verb, out)?;
+    let [(kind, Some(name))] = reqs.as_slice() else {
+        out.fail(format!("error: required resource not specified\nSee 'kubectl {verb} -h' for help and examples"));
+        return None;
+    };
+    if !matches!(kind, Kind::Deployment | Kind::StatefulSet) {
+        let what = match sub {
+            "status" => "status viewer",
+            "history" => "history viewer",
+            "undo" => "rollbacker",
+            _ => "rollout",
+        };
+        let hint = if *kind == Kind::DaemonSet { " (DaemonSets are stored, not simulated)" } else { "" };
+        out.fail(format!("error: no {what} has been implemented for {:?}{hint}", kind.name()));
+        return None;
+    }
+    let ns = namespace(c, args);
+    let o = c.store.get_object(*kind, &ObjectKey::new(ns.as_str(), name.as_str()));
+    if o.is_none() {
+        out.fail(ApiError::not_found(*kind, name).to_string());
+    }
+    o
 }
 
 /// `kubectl rollout status`: waits (moving simulated time) until the rollout completes, printing
