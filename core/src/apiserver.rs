@@ -275,25 +275,7 @@ impl Cluster {
             finalizers.push(f.to_string());
         }
         if let Object::Pod(pod) = &obj {
-            let grace = opts.grace.unwrap_or_else(|| pod.grace_period_seconds()).max(0);
-            let force = grace == 0;
-            if (pod.spec.node_name.is_empty() || force) && finalizers.is_empty() {
-                self.api_remove(kind, key);
-                return Ok(obj);
-            }
-            if pod.metadata.is_terminating() {
-                // A second delete may only shorten the grace period.
-                let current = pod.metadata.deletion_grace_period_seconds.unwrap_or(0);
-                if grace >= current {
-                    return Ok(obj);
-                }
-            }
-            let mut p = pod.clone();
-            p.metadata.deletion_timestamp = Some(Time(self.now + crate::time::SimDuration::seconds(grace)));
-            p.metadata.deletion_grace_period_seconds = Some(grace);
-            p.metadata.finalizers = finalizers;
-            p.metadata.resource_version = self.store.next_resource_version();
-            return Ok(self.write(Object::Pod(p)));
+            return Ok(self.delete_pod(pod, opts.grace, finalizers));
         }
         if obj.meta().is_terminating() {
             // Already on its way out: a second delete may add the garbage collector's finalizer.
@@ -313,13 +295,57 @@ impl Cluster {
         Ok(self.write(o))
     }
 
+    /// A pod's graceful deletion (the registry's BeforeDelete with the pod strategy's
+    /// CheckGracefulDelete): the grace period asked for, else the pod's own; none for a pod on no
+    /// node or already terminal. The pod is marked with its deletion time and grace period (a
+    /// second delete may only shorten it), and once that period is zero and no finalizer is
+    /// left it is removed, the update and the removal each seen by a watch.
+    fn delete_pod(&mut self, pod: &crate::api::Pod, grace: Option<i64>, finalizers: Vec<String>) -> Object {
+        let key = ObjectKey::of(&pod.metadata);
+        let mut period = grace.unwrap_or_else(|| pod.grace_period_seconds());
+        if pod.spec.node_name.is_empty() || pod.is_terminal() {
+            period = 0;
+        }
+        if period < 0 {
+            period = 1;
+        }
+        let mut p = pod.clone();
+        if let (Some(at), Some(current)) = (pod.metadata.deletion_timestamp, pod.metadata.deletion_grace_period_seconds)
+        {
+            if current == 0 || period >= current {
+                // Already due, or not shortened: only the removal may be left to do.
+                if current == 0 && finalizers.is_empty() {
+                    self.api_remove(Kind::Pod, &key);
+                }
+                return Object::Pod(pod.clone());
+            }
+            p.metadata.deletion_timestamp = Some(Time(at.0 - crate::time::SimDuration::seconds(current - period)));
+        } else {
+            p.metadata.deletion_timestamp = Some(Time(self.now + crate::time::SimDuration::seconds(period)));
+        }
+        p.metadata.deletion_grace_period_seconds = Some(period);
+        let removed = period == 0 && finalizers.is_empty();
+        p.metadata.finalizers = finalizers;
+        p.metadata.resource_version = self.store.next_resource_version();
+        let written = self.write(Object::Pod(p));
+        if removed {
+            self.api_remove(Kind::Pod, &key);
+        }
+        written
+    }
+
     /// Removes an object from the store for good and releases what it held.
     pub(crate) fn api_remove(&mut self, kind: Kind, key: &ObjectKey) -> Option<Object> {
         let old = self.store.remove_object(kind, key)?;
         match &old {
             Object::Pod(p) => {
+                // The IP the kubelet's sandbox holds, which the status may not show yet.
+                let sandbox_ip = self.kubelet.pod(&p.metadata.uid).map(|w| w.sandbox_ip.clone()).unwrap_or_default();
                 if let Some(alloc) = self.ipam.pods.get_mut(&p.spec.node_name) {
                     alloc.release(&p.status.pod_ip);
+                    if sandbox_ip != p.status.pod_ip {
+                        alloc.release(&sandbox_ip);
+                    }
                 }
                 self.kubelet.apply(crate::controllers::kubelet::Note::Forget(p.metadata.uid.clone()));
                 // The pod's writable layers and emptyDirs go with it.

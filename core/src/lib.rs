@@ -323,7 +323,8 @@ impl Cluster {
                 Op::StartSandbox { pod } => self.start_sandbox(&pod, false),
                 Op::RecreateSandbox { pod } => self.start_sandbox(&pod, true),
                 Op::RemovePod { pod } => {
-                    self.api_remove(api::Kind::Pod, &pod);
+                    // The kubelet's status manager deletes the stopped pod with no grace left.
+                    let _ = self.api_delete(api::Kind::Pod, &pod, apiserver::DeleteOptions::grace(Some(0)));
                 }
                 Op::Event(d) => self.record(d),
                 Op::WakeAt(at, w) => {
@@ -374,22 +375,26 @@ impl Cluster {
         let _ = self.api_update(api::Object::Service(s));
     }
 
-    /// The CNI step of starting a pod: an IP from the node's pod CIDR. Re-creating a sandbox
-    /// releases the old IP first.
+    /// The CNI step of starting a pod: an IP from the node's pod CIDR, kept in the kubelet's
+    /// record until its next status write. Re-creating a sandbox releases the old IP first, and
+    /// a status that still shows the old IP shows the new one at once, so no two pods ever show
+    /// the same IP.
     fn start_sandbox(&mut self, key: &api::ObjectKey, recreate: bool) {
         let Some(pod) = self.store.get::<api::Pod>(key) else { return };
         let node = pod.spec.node_name.clone();
-        if recreate {
-            if let Some(alloc) = self.ipam.pods.get_mut(&node) {
-                alloc.release(&pod.status.pod_ip);
-            }
-        } else if !pod.status.pod_ip.is_empty() {
+        let uid = pod.metadata.uid.clone();
+        let current = self.kubelet.pod(&uid).map(|w| w.sandbox_ip.clone()).unwrap_or_default();
+        if !recreate && !current.is_empty() {
             return;
         }
-        let host_ip =
-            self.store.get::<api::Node>(&api::ObjectKey::cluster(node.as_str())).map(|n| n.internal_ip().to_string());
-        let ip = self.ipam.pods.get_mut(&node).and_then(PodCidrAllocator::allocate);
-        let (Some(ip), Some(host_ip)) = (ip, host_ip) else {
+        let ip = self.ipam.pods.get_mut(&node).and_then(|alloc| {
+            if recreate {
+                alloc.release(&current);
+                alloc.release(&pod.status.pod_ip);
+            }
+            alloc.allocate()
+        });
+        let Some(ip) = ip else {
             let pref = controllers::reference(api::Kind::Pod, &pod.metadata);
             self.record(
                 EventDraft::warning(
@@ -402,9 +407,19 @@ impl Cluster {
             );
             return;
         };
-        let mut p = pod.clone();
-        p.status = controllers::kubelet::sandbox_status(pod, &ip, &host_ip, self.now);
-        let _ = self.api_update(api::Object::Pod(p));
+        if !self.kubelet.set_sandbox_ip(&uid, ip.clone()) {
+            // No record to hold it (the plan writes the record first); give it back.
+            if let Some(alloc) = self.ipam.pods.get_mut(&node) {
+                alloc.release(&ip);
+            }
+            return;
+        }
+        if recreate && !pod.status.pod_ip.is_empty() {
+            let mut p = pod.clone();
+            p.status.pod_ip.clone_from(&ip);
+            p.status.pod_ips = vec![api::pod::IpEntry { ip }];
+            let _ = self.api_update(api::Object::Pod(p));
+        }
     }
 
     /// Tells the controllers that a machine changed: its node's lifecycle and its kubelet's pods.

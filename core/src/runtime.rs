@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use crate::api::pod::Container;
 use crate::images::App;
+pub use crate::images::apps::OnTerm;
 use crate::time::SimDuration;
 
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -102,6 +103,24 @@ pub fn process_for(c: &Container) -> Process {
         _ => {}
     }
     Process::Serve { ports }
+}
+
+/// What the container's process does when the kubelet stops it: its application's habit for an
+/// image in the catalogue, a shell's or `sleep`'s (as PID 1 they ignore SIGTERM) for a command,
+/// and a prompt exit for any other server.
+pub fn on_term(c: &Container) -> OnTerm {
+    if let Some(a) = app(c) {
+        return crate::images::apps::on_term(a, &c.args);
+    }
+    let first = c.command.first().or(c.args.first()).map(|w| w.rsplit('/').next().unwrap_or(w));
+    match first {
+        Some("sh" | "bash" | "ash" | "dash" | "sleep" | "tail" | "python" | "python3" | "node" | "ruby" | "perl") => {
+            OnTerm::Ignore
+        }
+        Some(_) => OnTerm::Exit { after_ms: 0, code: 0 },
+        None if SHELL_IMAGES.contains(&repo_name(&c.image).as_str()) => OnTerm::Ignore,
+        None => OnTerm::Exit { after_ms: 0, code: 0 },
+    }
 }
 
 /// Where a known web server serves files from, so a file written there (by hand or on a

@@ -169,7 +169,9 @@ fn restart_replaces_every_pod() {
     };
     assert_eq!(run(&mut c, "kubectl rollout restart deployment/backend"), "deployment.apps/backend restarted\n");
     run(&mut c, "kubectl rollout status deployment/backend");
-    c.advance(SimDuration::seconds(5));
+    // The old pods stay listed, Terminating, until their 30 s grace period ends: serve-hostname
+    // does not exit on SIGTERM.
+    c.advance(SimDuration::seconds(31));
     let sel = Selector::parse("app=backend").unwrap();
     let after: Vec<String> = c.store().pods_matching("default", &sel).iter().map(|p| p.metadata.name.clone()).collect();
     assert_eq!(after.len(), 3);

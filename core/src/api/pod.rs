@@ -399,8 +399,10 @@ impl Pod {
         if reason == "Completed" && has_running {
             reason = if self.is_ready() { "Running" } else { "NotReady" }.into();
         }
-        if self.metadata.deletion_timestamp.is_some() {
-            reason = if self.status.reason == "NodeLost" { "Unknown" } else { "Terminating" }.into();
+        if self.metadata.deletion_timestamp.is_some() && self.status.reason == "NodeLost" {
+            reason = "Unknown".into();
+        } else if self.metadata.deletion_timestamp.is_some() && !self.is_terminal() {
+            reason = "Terminating".into();
         }
         reason
     }

@@ -20,7 +20,7 @@ use crate::controllers::{Ctx, EventDraft, Op, Work, jitter, reference};
 use crate::time::{SimDuration, SimTime};
 
 pub use containers::{CState, ContainerWork, Ended, PodWork};
-pub use status::{qos_class, sandbox_status};
+pub use status::qos_class;
 
 const COMPONENT: &str = "kubelet";
 
@@ -69,6 +69,12 @@ impl State {
     /// The kubelet's record of a pod.
     pub fn pod(&self, uid: &Uid) -> Option<&PodWork> {
         self.pods.get(uid)
+    }
+
+    /// Records the IP the CNI step gave the pod's sandbox; false when there is no record to
+    /// hold it.
+    pub fn set_sandbox_ip(&mut self, uid: &Uid, ip: String) -> bool {
+        self.pods.get_mut(uid).map(|w| w.sandbox_ip = ip).is_some()
     }
 
     /// Makes running containers of a pod exit with code 1 at the next reconcile (`sim crash pod`).
@@ -131,33 +137,7 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     };
 
     if let Some(deleted_at) = pod.metadata.deletion_timestamp {
-        let grace_ms = pod.metadata.deletion_grace_period_seconds.unwrap_or(0).max(0) * 1000;
-        let requested_at = SimTime(deleted_at.0.0 - grace_ms);
-        let running: Vec<&ContainerWork> = match work {
-            Some(w) if !rebooted => w.containers.iter().filter(|c| matches!(c.state, CState::Running { .. })).collect(),
-            _ => Vec::new(),
-        };
-        if running.is_empty() {
-            return vec![Op::RemovePod { pod: key.clone() }];
-        }
-        let mut ops = Vec::new();
-        if let Some(w) = work.filter(|w| !w.killing) {
-            let mut w2 = w.clone();
-            w2.killing = true;
-            ops.push(Op::Kubelet(Note::Set { uid: uid.clone(), work: Box::new(w2) }));
-            for c in &running {
-                ops.push(event(false, "Killing", format!("Stopping container {}", c.name)));
-            }
-        }
-        // The simulated servers exit promptly on SIGTERM; the grace period caps the wait.
-        let exit_ms = i64::from(300 + jitter(uid, "exit", 700));
-        let stop_at = requested_at + SimDuration(exit_ms.min(grace_ms));
-        if ctx.now >= stop_at {
-            ops.push(Op::RemovePod { pod: key.clone() });
-        } else {
-            ops.push(Op::WakeAt(stop_at, Work::Kubelet(key.clone())));
-        }
-        return ops;
+        return terminate(ctx, pod, work.filter(|_| !rebooted), deleted_at, &event);
     }
     if pod.is_terminal() {
         return Vec::new();
@@ -174,84 +154,38 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
         }
         return vec![
             event(false, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.".into()),
-            Op::RecreateSandbox { pod: key.clone() },
             Op::Kubelet(Note::Set { uid: uid.clone(), work: Box::new(w) }),
+            Op::RecreateSandbox { pod: key.clone() },
             Op::WakeAt(start_at, Work::Kubelet(key.clone())),
         ];
     }
 
-    if pod.status.pod_ip.is_empty() {
-        // Volumes are attached and mounted before the sandbox is made (WaitForAttachAndMount).
-        if let Err(wait) = volumes_ready(ctx, pod) {
-            let scheduled_at = admitted_at(pod);
-            let host_ip = ctx
-                .store
-                .get::<crate::api::Node>(&ObjectKey::cluster(node))
-                .map(|n| n.internal_ip().to_string())
-                .unwrap_or_default();
-            let status = status::admitted_status(pod, &host_ip, ctx.now);
-            let mut ops = Vec::new();
-            if status != pod.status {
-                let mut p = pod.clone();
-                p.status = status;
-                ops.push(Op::Update(p.into_object()));
-            }
-            ops.extend(match wait {
-                VolumeWait::Missing(msg) => vec![
-                    event(true, "FailedMount", msg),
-                    Op::WakeAt(ctx.now + SimDuration::seconds(120), Work::Kubelet(key.clone())),
-                ],
-                VolumeWait::Attaching(names) => {
-                    // After two minutes of waiting the kubelet says so, and keeps waiting.
-                    let report_at = scheduled_at + SimDuration::seconds(120);
-                    if ctx.now >= report_at {
-                        vec![
-                            event(
-                                true,
-                                "FailedMount",
-                                format!(
-                                    "Unable to attach or mount volumes: unmounted volumes=[{n}], unattached volumes=[{n}]: timed out waiting for the condition",
-                                    n = names.join(" ")
-                                ),
-                            ),
-                            Op::WakeAt(ctx.now + SimDuration::seconds(120), Work::Kubelet(key.clone())),
-                        ]
-                    } else {
-                        vec![Op::WakeAt(report_at, Work::Kubelet(key.clone()))]
-                    }
-                }
-            });
-            return ops;
-        }
-        let scheduled_at = admitted_at(pod);
-        let sandbox_at = scheduled_at + SimDuration(i64::from(200 + jitter(uid, "sandbox", 600)));
-        if ctx.now < sandbox_at {
-            return vec![Op::WakeAt(sandbox_at, Work::Kubelet(key.clone()))];
-        }
-        let (w, pulling) = PodWork::start(pod, ctx.now, machine.boot, |image| ctx.kubelet.has_image(node, image));
-        let mut ops = vec![Op::StartSandbox { pod: key.clone() }];
-        for image in pulling {
-            ops.push(event(false, "Pulling", format!("Pulling image \"{image}\"")));
-        }
-        if let Some(at) = w.next_wake(ctx.now, pod) {
-            ops.push(Op::WakeAt(at, Work::Kubelet(key.clone())));
-        }
-        ops.push(Op::Kubelet(Note::Set { uid: uid.clone(), work: Box::new(w) }));
-        return ops;
+    // A pod with an IP in its status and no record here was imported: its sandbox is taken as
+    // made.
+    let sandboxed = work.map_or(!pod.status.pod_ip.is_empty(), |w| !w.sandbox_ip.is_empty());
+    if !sandboxed {
+        return admit(ctx, pod, work, &event);
     }
 
     // A pod this kubelet did not start (imported with a status) is taken over as if its
     // containers were starting now.
     let mut w = match work {
         Some(w) => w.clone(),
-        None => PodWork::start(pod, ctx.now, machine.boot, |_| true).0,
+        None => {
+            let mut w = PodWork::start(pod, ctx.now, machine.boot, |_| true).0;
+            w.sandbox_ip.clone_from(&pod.status.pod_ip);
+            w
+        }
     };
     let mut out = containers::Outcome::default();
     let config = |c: &crate::api::pod::Container| env::resolve(ctx.store, pod, c).map(|_| ());
     w.advance(pod, ctx.now, ctx.registry, &config, &mut out);
     let mut ops: Vec<Op> = out.events.into_iter().map(|(warning, reason, msg)| event(warning, &reason, msg)).collect();
+    // While the containers are still being created the status stays the one written at
+    // admission: the kubelet reports again once one runs or fails.
     let status = status::pod_status(pod, &w, ctx.now);
-    if status != pod.status {
+    let reported = !pod.status.container_statuses.is_empty();
+    if status != pod.status && !(w.creating() && reported) {
         let mut p = pod.clone();
         p.status = status;
         ops.insert(0, Op::Update(p.into_object()));
@@ -264,6 +198,121 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     }
     if work != Some(&w) {
         ops.push(Op::Kubelet(Note::Set { uid: uid.clone(), work: Box::new(w) }));
+    }
+    ops
+}
+
+/// The kubelet's first syncs of a pod bound to its node (`SyncPod` before the sandbox exists):
+/// it reports the pod admitted (Pending, every container ContainerCreating, no IP yet), waits for
+/// its volumes to be attached and mounted, then makes the sandbox (the CNI step gives it an IP)
+/// and starts pulling images.
+fn admit(ctx: &Ctx, pod: &Pod, work: Option<&PodWork>, event: &dyn Fn(bool, &str, String) -> Op) -> Vec<Op> {
+    let key = ObjectKey::of(&pod.metadata);
+    let uid = &pod.metadata.uid;
+    let node = pod.spec.node_name.as_str();
+    let scheduled_at = admitted_at(pod);
+    let host_ip = ctx
+        .store
+        .get::<crate::api::Node>(&ObjectKey::cluster(node))
+        .map(|n| n.internal_ip().to_string())
+        .unwrap_or_default();
+    let status = status::admitted_status(pod, &host_ip, ctx.now);
+    let mut ops = Vec::new();
+    if status != pod.status {
+        let mut p = pod.clone();
+        p.status = status;
+        ops.push(Op::Update(p.into_object()));
+    }
+    // Volumes are attached and mounted before the sandbox is made (WaitForAttachAndMount).
+    match volumes_ready(ctx, pod) {
+        Err(VolumeWait::Missing(msg)) => {
+            ops.push(event(true, "FailedMount", msg));
+            ops.push(Op::WakeAt(ctx.now + SimDuration::seconds(120), Work::Kubelet(key)));
+            return ops;
+        }
+        Err(VolumeWait::Attaching(names)) => {
+            // After two minutes of waiting the kubelet says so, and keeps waiting.
+            let report_at = scheduled_at + SimDuration::seconds(120);
+            if ctx.now >= report_at {
+                ops.push(event(
+                    true,
+                    "FailedMount",
+                    format!(
+                        "Unable to attach or mount volumes: unmounted volumes=[{n}], unattached volumes=[{n}]: timed out waiting for the condition",
+                        n = names.join(" ")
+                    ),
+                ));
+                ops.push(Op::WakeAt(ctx.now + SimDuration::seconds(120), Work::Kubelet(key)));
+            } else {
+                ops.push(Op::WakeAt(report_at, Work::Kubelet(key)));
+            }
+            return ops;
+        }
+        Ok(()) => {}
+    }
+    let sandbox_at = scheduled_at + SimDuration(i64::from(200 + jitter(uid, "sandbox", 600)));
+    if ctx.now < sandbox_at {
+        ops.push(Op::WakeAt(sandbox_at, Work::Kubelet(key)));
+        return ops;
+    }
+    let boot = ctx.machines.get(node).boot;
+    let (mut w, pulling) = PodWork::start(pod, ctx.now, boot, |image| ctx.kubelet.has_image(node, image));
+    if let Some(old) = work {
+        // A sandbox that could not be made keeps what the kubelet already knew of the pod.
+        w.unready = old.unready;
+    }
+    // The record goes in first: the CNI step writes the sandbox's IP into it.
+    let wake = w.next_wake(ctx.now, pod);
+    ops.push(Op::Kubelet(Note::Set { uid: uid.clone(), work: Box::new(w) }));
+    ops.push(Op::StartSandbox { pod: key.clone() });
+    for image in pulling {
+        ops.push(event(false, "Pulling", format!("Pulling image \"{image}\"")));
+    }
+    if let Some(at) = wake {
+        ops.push(Op::WakeAt(at, Work::Kubelet(key)));
+    }
+    ops
+}
+
+/// The kubelet's part in a pod's deletion (`syncTerminatingPod`): it sends each container the
+/// stop signal, reports each exit, and once none runs reports the pod's terminal phase
+/// (Succeeded when every container exited 0, else Failed, since Kubernetes 1.27) and deletes
+/// the pod for good with a zero grace period, as its status manager does.
+fn terminate(
+    ctx: &Ctx,
+    pod: &Pod,
+    work: Option<&PodWork>,
+    deleted_at: crate::api::meta::Time,
+    event: &dyn Fn(bool, &str, String) -> Op,
+) -> Vec<Op> {
+    let key = ObjectKey::of(&pod.metadata);
+    let Some(w) = work.filter(|w| w.any_running() || w.killing) else {
+        // Nothing of it runs here: there is nothing to stop or report.
+        return vec![Op::RemovePod { pod: key }];
+    };
+    let grace = SimDuration::seconds(pod.metadata.deletion_grace_period_seconds.unwrap_or(0).max(0));
+    let requested_at = deleted_at.0 - grace;
+    let mut w2 = w.clone();
+    let mut ops = Vec::new();
+    if !w.killing {
+        w2.killing = true;
+        for c in w.containers.iter().filter(|c| matches!(c.state, CState::Running { .. })) {
+            ops.push(event(false, "Killing", format!("Stopping container {}", c.name)));
+        }
+    }
+    let next = w2.stop(pod, requested_at, grace, ctx.now);
+    let status = status::pod_status(pod, &w2, ctx.now);
+    if status != pod.status {
+        let mut p = pod.clone();
+        p.status = status;
+        ops.insert(0, Op::Update(p.into_object()));
+    }
+    match next {
+        Some(at) => ops.push(Op::WakeAt(at, Work::Kubelet(key.clone()))),
+        None => ops.push(Op::RemovePod { pod: key.clone() }),
+    }
+    if w2 != *w {
+        ops.push(Op::Kubelet(Note::Set { uid: pod.metadata.uid.clone(), work: Box::new(w2) }));
     }
     ops
 }

@@ -123,6 +123,41 @@ pub fn ports(app: App, args: &[String]) -> Vec<i32> {
     }
 }
 
+/// What an application does with the SIGTERM the kubelet sends to stop it. A process that
+/// runs as PID 1 in its container gets no default action for a signal it does not handle, so a
+/// shell, `sleep` or a Node.js server without a handler waits out the grace period and is killed
+/// (exit 137); a Go program's runtime exits with 2; servers that handle the signal exit 0.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OnTerm {
+    /// Exits by itself this many milliseconds after the signal, with this code.
+    Exit { after_ms: i64, code: i32 },
+    /// Keeps running until SIGKILL at the end of the grace period.
+    Ignore,
+}
+
+pub fn on_term(app: App, args: &[String]) -> OnTerm {
+    let flag = |name: &str| {
+        args.iter()
+            .find_map(|a| a.strip_prefix(name).and_then(|v| v.trim_start_matches(['=', ':']).parse::<i64>().ok()))
+    };
+    match app {
+        // nginx's image stops it with SIGQUIT (STOPSIGNAL), a graceful shutdown; the others
+        // handle SIGTERM themselves.
+        App::Nginx | App::EchoServer | App::PhpApache | App::Mysql | App::Listener(_) | App::Pause => {
+            OnTerm::Exit { after_ms: 0, code: 0 }
+        }
+        // serve-hostname logs the signal and sleeps 60 s "awaiting pod deletion"; pause exits 2;
+        // netexec shuts its server down after --delay-shutdown seconds.
+        App::Agnhost if args.iter().any(|a| a == "serve-hostname") => OnTerm::Ignore,
+        App::Agnhost if args.iter().any(|a| a == "pause") => {
+            OnTerm::Exit { after_ms: flag("--delay-shutdown").unwrap_or(0) * 1000, code: 2 }
+        }
+        App::Agnhost => OnTerm::Exit { after_ms: flag("--delay-shutdown").unwrap_or(0) * 1000, code: 0 },
+        App::HelloApp | App::HelloGo => OnTerm::Exit { after_ms: 0, code: 2 },
+        App::Bootcamp(_) | App::NodeHello | App::Shell | App::Curl => OnTerm::Ignore,
+    }
+}
+
 /// The answer of an application that speaks HTTP (not nginx, which reads files: `nginx::answer`).
 pub fn answer(app: App, cx: &Context, req: &Request) -> Response {
     if req.https {

@@ -6,7 +6,7 @@ use crate::api::meta::IntOrString;
 use crate::api::pod::{Container, Probe};
 use crate::controllers::jitter;
 use crate::registry::Registry;
-use crate::runtime::{Process, process_for};
+use crate::runtime::{OnTerm, Process, process_for};
 use crate::time::{SimDuration, SimTime};
 
 use super::normalize_image;
@@ -30,6 +30,9 @@ pub struct PodWork {
     pub killing: bool,
     /// Readiness forced to fail (`sim unready pod`).
     pub unready: bool,
+    /// The sandbox's IP, once the CNI step gave it one; the API sees it with the next status
+    /// the kubelet writes.
+    pub sandbox_ip: String,
     pub containers: Vec<ContainerWork>,
 }
 
@@ -145,7 +148,19 @@ impl PodWork {
                 config_error: None,
             });
         }
-        (PodWork { boot, killing: false, unready: false, containers }, pulling)
+        (PodWork { boot, killing: false, unready: false, sandbox_ip: String::new(), containers }, pulling)
+    }
+
+    /// Every container is still being created: its image pulling or the container starting, no
+    /// error yet. The real kubelet pulls and starts inside one pod sync, so the API sees nothing
+    /// of this until a container runs or fails.
+    pub fn creating(&self) -> bool {
+        self.containers.iter().all(|c| {
+            c.restarts == 0
+                && c.config_error.is_none()
+                && c.pull_error.is_none()
+                && matches!(c.state, CState::Pulling { .. } | CState::Starting { .. })
+        })
     }
 
     /// Moves every container forward to `now`.
@@ -168,6 +183,48 @@ impl PodWork {
                 }
             }
         }
+    }
+
+    /// Stops the pod's containers for its deletion, asked at `requested_at` with `grace`: each
+    /// running process exits when its SIGTERM habit says, or is killed when the grace period
+    /// ends; nothing is restarted any more. Returns when the next container will have stopped,
+    /// or `None` once none runs.
+    pub fn stop(&mut self, pod: &Pod, requested_at: SimTime, grace: SimDuration, now: SimTime) -> Option<SimTime> {
+        let uid = &pod.metadata.uid;
+        let mut next: Option<SimTime> = None;
+        for c in &mut self.containers {
+            let Some(spec) = pod.spec.containers.iter().find(|s| s.name == c.name) else { continue };
+            match c.state {
+                CState::Running { since, .. } => {
+                    // The signal reaches the process a moment after the request.
+                    let signalled = requested_at + SimDuration(i64::from(100 + jitter(uid, &c.name, 400)));
+                    let (at, code) = match crate::runtime::on_term(spec) {
+                        OnTerm::Exit { after_ms, code } if signalled + SimDuration(after_ms) < requested_at + grace => {
+                            (signalled + SimDuration(after_ms), code)
+                        }
+                        _ => ((requested_at + grace).max(signalled), 137),
+                    };
+                    if now >= at {
+                        let id = container_id(uid, &c.name, c.restarts);
+                        c.before_last = c.last.take();
+                        let reason = if code == 0 { "Completed" } else { "Error" };
+                        c.last = Some(Ended { code, reason: reason.into(), started: since, finished: at, id });
+                        c.ready = false;
+                        c.state = CState::Exited { at, restart_at: None };
+                    } else {
+                        next = Some(next.map_or(at, |n| n.min(at)));
+                    }
+                }
+                CState::Exited { at, restart_at: Some(_) } => c.state = CState::Exited { at, restart_at: None },
+                _ => {}
+            }
+        }
+        next
+    }
+
+    /// Whether any container's process is running.
+    pub fn any_running(&self) -> bool {
+        self.containers.iter().any(|c| matches!(c.state, CState::Running { .. }))
     }
 
     /// When this pod next needs the kubelet.

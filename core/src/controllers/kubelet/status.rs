@@ -10,23 +10,6 @@ use crate::time::SimTime;
 use super::containers::{CState, ContainerWork, Ended, PodWork, SHOW_FAILURE, container_id};
 use super::normalize_image;
 
-/// The pod's status once its sandbox exists and it has an IP (applied with the CNI step).
-pub fn sandbox_status(pod: &Pod, pod_ip: &str, host_ip: &str, now: SimTime) -> PodStatus {
-    let mut s = pod.status.clone();
-    if s.phase.is_empty() {
-        s.phase = "Pending".into();
-    }
-    s.host_ip = host_ip.into();
-    s.host_ips = vec![IpEntry { ip: host_ip.into() }];
-    s.pod_ip = pod_ip.into();
-    s.pod_ips = vec![IpEntry { ip: pod_ip.into() }];
-    s.start_time.get_or_insert(Time(now));
-    s.qos_class = qos_class(pod);
-    set_condition(&mut s.conditions, Condition::new("PodReadyToStartContainers", true, now));
-    set_condition(&mut s.conditions, Condition::new("Initialized", true, now));
-    s
-}
-
 /// The status of a pod the kubelet has admitted but cannot start yet (its volumes are not
 /// attached or mounted): Pending, every container waiting in ContainerCreating.
 pub fn admitted_status(pod: &Pod, host_ip: &str, now: SimTime) -> PodStatus {
@@ -71,15 +54,30 @@ pub fn admitted_status(pod: &Pod, host_ip: &str, now: SimTime) -> PodStatus {
 /// and conditions.
 pub fn pod_status(pod: &Pod, w: &PodWork, now: SimTime) -> PodStatus {
     let mut s = pod.status.clone();
+    if !w.sandbox_ip.is_empty() {
+        s.pod_ip.clone_from(&w.sandbox_ip);
+        s.pod_ips = vec![IpEntry { ip: w.sandbox_ip.clone() }];
+        s.start_time.get_or_insert(Time(now));
+        s.qos_class = qos_class(pod);
+        set_condition(&mut s.conditions, Condition::new("PodReadyToStartContainers", true, now));
+        set_condition(&mut s.conditions, Condition::new("Initialized", true, now));
+    }
     s.container_statuses = w.containers.iter().filter_map(|c| container_status(pod, c, now)).collect();
-    let all_done = !w.containers.is_empty()
-        && w.containers.iter().all(|c| matches!(c.state, CState::Exited { restart_at: None, .. }));
+    // A pod being deleted whose containers have all stopped is terminal too, even one whose
+    // containers never ran (`getPhase` with podIsTerminal).
+    let stopped = w.killing && !w.any_running();
+    let all_done = stopped
+        || (!w.containers.is_empty()
+            && w.containers.iter().all(|c| matches!(c.state, CState::Exited { restart_at: None, .. })));
     let ever_ran = w
         .containers
         .iter()
         .any(|c| c.restarts > 0 || matches!(c.state, CState::Running { .. } | CState::Exited { .. }));
     s.phase = if all_done {
-        let failed = w.containers.iter().any(|c| c.last.as_ref().is_some_and(|e| e.code != 0));
+        let failed = w
+            .containers
+            .iter()
+            .any(|c| c.last.as_ref().is_some_and(|e| e.code != 0) || !matches!(c.state, CState::Exited { .. }));
         if failed { "Failed" } else { "Succeeded" }.into()
     } else if ever_ran
         && w.containers.iter().all(|c| {
