@@ -58,6 +58,11 @@ enum Command {
         /// Start with only the nodes and the system services.
         #[arg(long)]
         empty: bool,
+        /// Simulated time between one line's end and the next line, as a learner reads and
+        /// types (so a pasted tutorial sees kube-proxy and the kubelets catch up); `0s` runs
+        /// the lines back to back.
+        #[arg(long, default_value = "2s", value_parser = parse_pace)]
+        pace: podscape_core::SimDuration,
     },
     /// Measures a cluster of the given size and prints one JSON line: settle_ms (wall time from
     /// applying the workload until every pod is Ready and every endpoint programmed), peak_rss_mb,
@@ -98,6 +103,14 @@ impl Files for DiskFiles {
     }
 }
 
+fn parse_pace(text: &str) -> Result<podscape_core::SimDuration, String> {
+    match podscape_core::SimDuration::parse(text) {
+        Ok(d) if d.0 < 0 => Err("the pace cannot be negative".into()),
+        Ok(d) if d > podscape_core::SimDuration::seconds(3600) => Err("the pace is at most 1h".into()),
+        other => other,
+    }
+}
+
 fn print(out: &Output) {
     let mut so = std::io::stdout().lock();
     let _ = so.write_all(out.stdout.as_bytes());
@@ -109,7 +122,7 @@ fn print(out: &Output) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { file, seed, empty } => {
+        Command::Run { file, seed, empty, pace } => {
             let (text, base) = match file.as_deref() {
                 None | Some("-") => {
                     let mut s = String::new();
@@ -133,8 +146,12 @@ fn main() -> ExitCode {
             let files = DiskFiles { base };
             let mut cluster = Cluster::new(Config { seed, empty, ..Config::default() });
             let mut failed = false;
-            for line in text.lines() {
-                let out = cluster.run(line, &files);
+            // A here-document or a loop that spans lines runs as one command, as in the console.
+            for (i, (_, line)) in podscape_core::shell::commands(&text).into_iter().enumerate() {
+                if i > 0 {
+                    cluster.advance(pace);
+                }
+                let out = cluster.run(&line, &files);
                 failed |= !out.ok();
                 print(&out);
             }

@@ -121,6 +121,9 @@ fn node_object(name: &str, n: usize, cidr: &str, now: SimTime, rng: &mut crate::
             addresses: vec![
                 NodeAddress { type_: "InternalIP".into(), address: format!("10.0.0.{}", 10 + n) },
                 NodeAddress { type_: "Hostname".into(), address: name.into() },
+                // A cloud's public address (TEST-NET-2), which the Services tutorial reads to
+                // reach a NodePort from outside.
+                NodeAddress { type_: "ExternalIP".into(), address: format!("198.51.100.{}", 10 + n) },
             ],
             node_info: NodeSystemInfo {
                 machine_id: id.clone(),

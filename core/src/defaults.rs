@@ -11,6 +11,7 @@ pub fn apply(obj: &mut Object) {
     match obj {
         Object::Pod(p) => {
             pod_spec(&mut p.spec);
+            pod_only(&mut p.spec);
             default_tolerations(&mut p.spec);
             if p.status.phase.is_empty() {
                 p.status.phase = "Pending".into();
@@ -96,6 +97,20 @@ pub fn apply(obj: &mut Object) {
     }
 }
 
+/// What only a Pod gets, not a template: `SetDefaults_Pod` (enableServiceLinks) and the
+/// ServiceAccount and Priority admission plugins, so a Deployment's template stays as written.
+fn pod_only(spec: &mut PodSpec) {
+    if spec.service_account_name.is_empty() {
+        spec.service_account_name = "default".into();
+    }
+    spec.service_account = spec.service_account_name.clone();
+    if spec.preemption_policy.is_empty() {
+        spec.preemption_policy = "PreemptLowerPriority".into();
+    }
+    spec.priority.get_or_insert(0);
+    spec.enable_service_links.get_or_insert(true);
+}
+
 fn pod_spec(spec: &mut PodSpec) {
     let or = |s: &mut String, v: &str| {
         if s.is_empty() {
@@ -105,13 +120,12 @@ fn pod_spec(spec: &mut PodSpec) {
     or(&mut spec.restart_policy, "Always");
     or(&mut spec.dns_policy, "ClusterFirst");
     or(&mut spec.scheduler_name, "default-scheduler");
-    or(&mut spec.service_account_name, "default");
-    spec.service_account = spec.service_account_name.clone();
-    or(&mut spec.preemption_policy, "PreemptLowerPriority");
     spec.termination_grace_period_seconds.get_or_insert(30);
     spec.security_context.get_or_insert_with(|| serde_json::json!({}));
-    spec.priority.get_or_insert(0);
-    spec.enable_service_links.get_or_insert(true);
+    // The v1 conversion mirrors the deprecated field wherever a name is given.
+    if !spec.service_account_name.is_empty() {
+        spec.service_account = spec.service_account_name.clone();
+    }
     for v in &mut spec.volumes {
         if let Some(cm) = &mut v.config_map {
             cm.default_mode.get_or_insert(420);

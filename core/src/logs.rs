@@ -45,8 +45,9 @@ impl Cluster {
             };
             return Err(format!("container \"{container}\" in pod \"{name}\" is waiting to start: {why}"));
         };
-        let mut out = startup_lines(spec, from);
+        let mut out = startup_lines(spec, name, from);
         let repo = crate::runtime::repo_name(&spec.image);
+        let mut served = 0;
         for t in self.traffic_traces() {
             let Some(at) = SimTime::parse_rfc3339(&t.at) else { continue };
             if t.backend_pod.as_deref() != Some(name.as_str())
@@ -67,6 +68,15 @@ impl Cluster {
                     t.body.len()
                 )),
                 "agnhost" => out.push_str(&format!("{} GET {path}\n", klog_prefix(at))),
+                // server.js: console.log("Running On:", host, "| Total Requests:", ++requests, …).
+                "kubernetes-bootcamp" => {
+                    served += 1;
+                    let uptime = (at - from).0 as f64 / 1000.0;
+                    out.push_str(&format!(
+                        "Running On: {name} | Total Requests: {served} | App Uptime: {uptime} seconds | Log Time: {}\n",
+                        iso_millis(at)
+                    ));
+                }
                 _ => {}
             }
         }
@@ -75,7 +85,7 @@ impl Cluster {
 }
 
 /// What the image prints when it starts, stamped with its start.
-fn startup_lines(c: &Container, at: SimTime) -> String {
+fn startup_lines(c: &Container, host: &str, at: SimTime) -> String {
     let repo = crate::runtime::repo_name(&c.image);
     let words: Vec<String> = c.command.iter().chain(&c.args).cloned().collect();
     if !c.command.is_empty() || (!c.args.is_empty() && repo != "agnhost") {
@@ -121,6 +131,10 @@ fn startup_lines(c: &Container, at: SimTime) -> String {
                 .unwrap_or("8080");
             format!("{} Started HTTP server on port {port}\n", klog_prefix(at))
         }
+        // server.js logs its start with console.log, which joins its arguments with spaces.
+        "kubernetes-bootcamp" => {
+            format!("Kubernetes Bootcamp App Started At: {} | Running On:  {host} \n\n", iso_millis(at))
+        }
         "redis" => format!(
             "1:C {} * oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo\n1:M {} * Ready to accept connections tcp\n",
             redis_time(at),
@@ -128,6 +142,12 @@ fn startup_lines(c: &Container, at: SimTime) -> String {
         ),
         _ => String::new(),
     }
+}
+
+/// A JavaScript Date as console.log prints it: `2026-01-01T00:00:03.120Z`.
+fn iso_millis(at: SimTime) -> String {
+    let s = at.rfc3339();
+    format!("{}.{:03}Z", &s[..19], at.0.rem_euclid(1000))
 }
 
 fn parts(at: SimTime) -> (String, String) {

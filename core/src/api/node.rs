@@ -154,6 +154,11 @@ impl Node {
         self.status.addresses.iter().find(|a| a.type_ == "InternalIP").map(|a| a.address.as_str()).unwrap_or("")
     }
 
+    /// Whether traffic to `ip` reaches this node: one of its internal or external addresses.
+    pub fn has_ip(&self, ip: &str) -> bool {
+        self.status.addresses.iter().any(|a| a.address == ip && matches!(a.type_.as_str(), "InternalIP" | "ExternalIP"))
+    }
+
     /// The STATUS column of `kubectl get nodes` (`printNode`): Ready when the Ready condition is
     /// True, NotReady when it is False or Unknown, Unknown without one; then `,SchedulingDisabled`
     /// for a cordoned node.

@@ -77,9 +77,18 @@ impl Host for ConsoleHost<'_> {
                 let own = self.c.console.workstation.files.clone();
                 let cwd = env.cwd.clone();
                 let files = LineFiles { stdin, own: &own, cwd: &cwd, outer: self.files };
-                to_cmd(super::kubectl::run(self.c, args, &files))
+                let out = super::kubectl::run(self.c, args, &files);
+                // Controllers react within milliseconds of each request, before the next command
+                // of the line runs: `kubectl scale … --replicas=0; kubectl scale … --replicas=2`
+                // replaces the pods, as the Services tutorial shows.
+                self.c.settle();
+                to_cmd(out)
             }
-            "sim" => to_cmd(super::sim::run(self.c, args)),
+            "sim" => {
+                let out = super::sim::run(self.c, args);
+                self.c.settle();
+                to_cmd(out)
+            }
             "help" => CmdOutput::ok(super::HELP),
             "minikube" => minikube(self.c, args),
             "curl" | "wget" => self.request(&name, args),

@@ -438,7 +438,7 @@ impl Cluster {
                 via_node: Some(via),
             };
         }
-        if let Some(node) = self.store.list::<Node>(None).find(|n| n.internal_ip() == ip) {
+        if let Some(node) = self.store.list::<Node>(None).find(|n| n.has_ip(ip)) {
             let name = node.metadata.name.clone();
             if !self.machines.get(&name).reachable() {
                 return Target::Nowhere(
