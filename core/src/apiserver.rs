@@ -348,6 +348,7 @@ impl Cluster {
                     }
                 }
                 self.kubelet.apply(crate::controllers::kubelet::Note::Forget(p.metadata.uid.clone()));
+                self.entrypoints.forget(&p.metadata.uid);
                 // The pod's writable layers and emptyDirs go with it.
                 let uid = p.metadata.uid.clone();
                 self.files.drop_where(|b| match b {

@@ -37,6 +37,8 @@ pub struct Ctx<'a> {
     pub machines: &'a crate::machines::Machines,
     pub registry: &'a crate::registry::Registry,
     pub attach: &'a attach_detach::State,
+    /// What the exec probes due for the pod being synced answered (container, probe kind).
+    pub exec_probes: &'a std::collections::BTreeMap<(String, &'static str), Result<(), String>>,
 }
 
 /// A unit of controller work: which controller, which object.
@@ -64,6 +66,8 @@ pub enum Work {
     RootCa(String),
     /// A traffic generator's next request (handled by the network, not a reconciler).
     Traffic(u32),
+    /// A container's command goes on (its `sleep` ended): the runtime's, not a controller's.
+    Entrypoint(ObjectKey, String),
 }
 
 /// One step of a plan.
@@ -83,6 +87,8 @@ pub enum Op {
     Bind { pod: ObjectKey, node: String },
     /// The kubelet's CNI call: give the pod an IP from its node's pod CIDR.
     StartSandbox { pod: ObjectKey },
+    /// The runtime starts a container's command (the kubelet just started the container).
+    StartEntrypoint { pod: ObjectKey, container: String },
     /// The cloud assigns a load balancer's external IP from its pool.
     AssignLoadBalancerIp { service: ObjectKey },
     /// The kubelet re-creates a pod's sandbox (after its machine rebooted): a new IP.
@@ -191,7 +197,7 @@ pub fn reconcile(ctx: &Ctx, work: &Work) -> Vec<Op> {
         Work::EndpointSlice(key) => endpointslice::reconcile(ctx, key),
         Work::Endpoints(key) => endpoints::reconcile(ctx, key),
         Work::LoadBalancer(key) => load_balancer::reconcile(ctx, key),
-        Work::Traffic(_) => Vec::new(),
+        Work::Traffic(_) | Work::Entrypoint(..) => Vec::new(),
         Work::StatefulSet(key) => statefulset::reconcile(ctx, key),
         Work::PersistentVolumeClaim(key) => persistent_volume::reconcile_claim(ctx, key),
         Work::PersistentVolume(key) => persistent_volume::reconcile_volume(ctx, key),

@@ -58,16 +58,57 @@ impl Cluster {
             };
             let mut p = shell::Process::new(&parsed, env);
             p.args = if rest.is_empty() { vec![shell_name.clone()] } else { rest.to_vec() };
-            let mut host = ContainerHost { c: self, ctx, direct: false };
+            let mut host = ContainerHost { c: self, ctx, direct: false, wait: true };
             let out = p.run_to_end(&mut host);
             return ExecOutput { stdout: out.stdout, stderr: out.stderr, code: out.code };
         }
         // One program: its words as they are (no shell to expand them), run where builtins and
         // the image's tools are found alike.
         let line: Vec<String> = argv.iter().map(|w| shell::quote(w)).collect();
-        let mut host = ContainerHost { c: self, ctx, direct: true };
+        let mut host = ContainerHost { c: self, ctx, direct: true, wait: true };
         let out = shell::run_text(&line.join(" "), &mut env, &mut host);
         ExecOutput { stdout: out.stdout, stderr: out.stderr, code: out.code }
+    }
+
+    /// The shell host of a container's own command: it does not wait at `sleep`.
+    pub(crate) fn container_host<'a>(&'a mut self, ctx: &'a Context) -> ContainerHost<'a> {
+        ContainerHost { c: self, ctx, direct: false, wait: false }
+    }
+
+    /// Runs the exec probes due for a pod's containers, as the kubelet's prober does before a
+    /// sync: success is exit code 0; a failure reports what the command printed.
+    pub(crate) fn run_exec_probes(
+        &mut self,
+        key: &ObjectKey,
+    ) -> std::collections::BTreeMap<(String, &'static str), Result<(), String>> {
+        let mut results = std::collections::BTreeMap::new();
+        let Some(pod) = self.store.get::<Pod>(key) else { return results };
+        if !self.machines.get(&pod.spec.node_name).reachable() {
+            return results;
+        }
+        for (container, kind, argv) in self.kubelet.due_exec_probes(pod, self.now) {
+            let ctx = Context { pod: key.clone(), container: container.clone() };
+            let out = {
+                let mut env = Env::exported(self.container_env(&ctx));
+                env.cwd = "/".into();
+                let line: Vec<String> = argv.iter().map(|w| shell::quote(w)).collect();
+                let mut host = ContainerHost { c: self, ctx: &ctx, direct: true, wait: false };
+                shell::run_text(&line.join(" "), &mut env, &mut host)
+            };
+            let result = if out.code == 0 {
+                Ok(())
+            } else {
+                let said = format!("{}{}", out.stdout, out.stderr);
+                let said = said.trim_end();
+                Err(if said.is_empty() {
+                    format!("command {:?} exited with {}", argv.join(" "), out.code)
+                } else {
+                    said.to_string()
+                })
+            };
+            results.insert((container, kind), result);
+        }
+        results
     }
 
     /// Runs a line typed in an attached shell, keeping its variables and directory; whether the
@@ -79,7 +120,7 @@ impl Cluster {
             Err(e) => return (CmdOutput::err(format!("{}\n", e.message(dialect)), 2), false),
         };
         let mut p = shell::Process::new(&parsed, std::mem::take(env));
-        let mut host = ContainerHost { c: self, ctx, direct: false };
+        let mut host = ContainerHost { c: self, ctx, direct: false, wait: true };
         let out = p.run_to_end(&mut host);
         *env = std::mem::take(&mut p.env);
         (out, p.called_exit)
@@ -123,14 +164,20 @@ impl Cluster {
             "hostname" => ExecOutput::ok(format!("{}\n", ctx.pod.name)),
             "env" | "printenv" => {
                 let env = self.container_env(ctx);
-                match args.first() {
-                    Some(var) if name == "printenv" => match env.iter().find(|(k, _)| k == var) {
-                        Some((_, v)) => ExecOutput::ok(format!("{v}\n")),
-                        None => ExecOutput::err("", 1),
-                    },
-                    _ => ExecOutput::ok(env.iter().map(|(k, v)| format!("{k}={v}\n")).collect::<String>()),
+                if name == "printenv" && !args.is_empty() {
+                    // Each variable asked for that is set, one per line; exit 1 if one is not.
+                    let mut out = ExecOutput::default();
+                    for var in args {
+                        match env.iter().rev().find(|(k, _)| k == var) {
+                            Some((_, v)) => out.stdout.push_str(&format!("{v}\n")),
+                            None => out.code = 1,
+                        }
+                    }
+                    return Some(out);
                 }
+                ExecOutput::ok(env.iter().map(|(k, v)| format!("{k}={v}\n")).collect::<String>())
             }
+            "date" => ExecOutput::ok(format!("{}\n", self.now.unix_date())),
             "cat" if args.iter().all(|a| a == "-") => ExecOutput::ok(stdin),
             "cat" => self.cat(ctx, args),
             "ls" => self.ls(ctx, args),
@@ -532,11 +579,14 @@ impl Cluster {
 }
 
 /// The shell's host inside a container: the image's programs, the container's files.
-struct ContainerHost<'a> {
+pub(crate) struct ContainerHost<'a> {
     c: &'a mut Cluster,
     ctx: &'a Context,
     /// A program exec'd without a shell: a missing one is the runtime's error.
     direct: bool,
+    /// `kubectl exec` waits for its command's `sleep`s; a container's own command and the
+    /// prober do not (the command sleeps between steps, a probe's nested sleep is skipped).
+    wait: bool,
 }
 
 impl Host for ContainerHost<'_> {
@@ -566,7 +616,9 @@ impl Host for ContainerHost<'_> {
 
     fn sleep(&mut self, d: SimDuration) {
         // `kubectl exec` waits for the command: simulated time moves with it, a day at most.
-        self.c.advance(d.min(crate::console::sim::MAX_ADVANCE));
+        if self.wait {
+            self.c.advance(d.min(crate::console::sim::MAX_ADVANCE));
+        }
     }
 
     fn dialect(&self) -> Dialect {

@@ -10,6 +10,7 @@ mod bootstrap;
 pub mod console;
 pub mod controllers;
 mod defaults;
+pub mod entrypoint;
 pub mod events;
 mod exec;
 pub mod export;
@@ -91,6 +92,7 @@ pub struct Cluster {
     applying: Option<Work>,
     ipam: Ipam,
     kubelet: controllers::kubelet::State,
+    entrypoints: entrypoint::Entrypoints,
     machines: machines::Machines,
     registry: registry::Registry,
     kube_proxy: network::kube_proxy::KubeProxy,
@@ -147,6 +149,7 @@ impl Cluster {
                 load_balancers: ServiceIpAllocator::new(ipam::Cidr::parse("203.0.113.0/24").expect("valid CIDR")),
             },
             kubelet: Default::default(),
+            entrypoints: Default::default(),
             machines: Default::default(),
             registry: Default::default(),
             kube_proxy: Default::default(),
@@ -246,6 +249,14 @@ impl Cluster {
                 self.traffic_tick(id);
                 continue;
             }
+            if let Work::Entrypoint(pod, container) = &work {
+                self.step_entrypoint(pod, container);
+                continue;
+            }
+            let exec_probes = match &work {
+                Work::Kubelet(key) => self.run_exec_probes(key),
+                _ => Default::default(),
+            };
             let ops = {
                 let ctx = Ctx {
                     store: &self.store,
@@ -254,6 +265,7 @@ impl Cluster {
                     machines: &self.machines,
                     registry: &self.registry,
                     attach: &self.attachments,
+                    exec_probes: &exec_probes,
                 };
                 controllers::reconcile(&ctx, &work)
             };
@@ -321,6 +333,7 @@ impl Cluster {
                 }
                 Op::AssignLoadBalancerIp { service } => self.assign_load_balancer(&service),
                 Op::StartSandbox { pod } => self.start_sandbox(&pod, false),
+                Op::StartEntrypoint { pod, container } => self.start_entrypoint(&pod, &container),
                 Op::RecreateSandbox { pod } => self.start_sandbox(&pod, true),
                 Op::RemovePod { pod } => {
                     // The kubelet's status manager deletes the stopped pod with no grace left.

@@ -45,6 +45,19 @@ impl Cluster {
             };
             return Err(format!("container \"{container}\" in pod \"{name}\" is waiting to start: {why}"));
         };
+        // A command the shell ran logs what it printed.
+        let instance = crate::entrypoint::Instance {
+            pod: pod.metadata.uid.clone(),
+            container: container.to_string(),
+            restarts: if previous || matches!(work.state, CState::Starting { .. } | CState::Pulling { .. }) {
+                work.restarts - 1
+            } else {
+                work.restarts
+            },
+        };
+        if let Some(log) = self.entrypoints.log(&instance) {
+            return Ok(log.to_string());
+        }
         let mut out = startup_lines(spec, name, from);
         let repo = crate::runtime::repo_name(&spec.image);
         let mut served = 0;

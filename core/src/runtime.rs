@@ -1,7 +1,8 @@
 //! The container runtime's view of what a container's process does: serve on some ports until it
-//! is stopped, or exit after a while with some code. Known images behave as they do for real
-//! (nginx serves on 80, agnhost netexec on its --http-port, busybox without a command runs `sh`,
-//! which exits at once); a command decides for itself (`sleep 3600`, `exit 1`).
+//! is stopped, exit after a while with some code, or run its command in the shell. Known images
+//! behave as they do for real (nginx serves on 80, agnhost netexec on its --http-port, busybox
+//! without a command runs `sh`, which exits at once); a command the shell runs (`sh -c …`,
+//! `sleep 3600`, `echo hi`) decides for itself, step by step ([`crate::entrypoint`]).
 
 use std::collections::BTreeSet;
 
@@ -16,6 +17,34 @@ pub enum Process {
     Serve { ports: BTreeSet<i32> },
     /// Exits by itself after `after`, with `code`.
     Exit { after: SimDuration, code: i32 },
+    /// Its own command, run by the shell ([`crate::entrypoint`]): it ends when the command
+    /// does, listening only on the ports it declares.
+    Script { ports: BTreeSet<i32> },
+}
+
+/// Programs the shell runs itself, so a command that starts with one is a script.
+const SHELL_PROGRAMS: &[&str] =
+    &["sleep", "echo", "printf", "printenv", "env", "cat", "touch", "true", "false", "date", "ls", "mkdir", "exit"];
+
+/// The script a container's command is, and its `$0`, `$1` …: `sh -c SCRIPT [NAME ARGS…]`, or
+/// a program the shell runs itself (`sleep 3600`, `echo hi`) as a one-line script. None for
+/// another program, which the runtime takes for a server.
+pub fn script(words: &[String]) -> Option<(String, Vec<String>)> {
+    let (first, rest) = words.split_first()?;
+    let name = first.rsplit('/').next().unwrap_or(first);
+    if matches!(name, "sh" | "bash" | "ash" | "dash") {
+        // `sh -c`, `sh -ec`, `bash -xc` …: the word after the flags is the script.
+        let flags = rest.iter().take_while(|w| w.starts_with('-')).count();
+        if !rest[..flags].iter().any(|f| f.contains('c')) {
+            return None;
+        }
+        let script = rest.get(flags)?.clone();
+        let args = rest.get(flags + 1..).map(<[String]>::to_vec).unwrap_or_default();
+        return Some((script, if args.is_empty() { vec![name.to_string()] } else { args }));
+    }
+    SHELL_PROGRAMS
+        .contains(&name)
+        .then(|| (words.iter().map(|w| crate::shell::quote(w)).collect::<Vec<_>>().join(" "), vec!["sh".to_string()]))
 }
 
 /// The application a container runs, if it runs its image's own (no command of its own, or one
@@ -71,13 +100,12 @@ const SHELL_IMAGES: &[&str] =
 pub fn process_for(c: &Container) -> Process {
     let repo = repo_name(&c.image);
     let words: Vec<String> = c.command.iter().chain(&c.args).cloned().collect();
-    let script = words.join(" ");
     let mut ports: BTreeSet<i32> = c.ports.iter().map(|p| p.container_port).collect();
     ports.extend(default_ports(c));
     let own_app = app(c);
     if !words.is_empty() && own_app.is_none() {
-        if let Some(p) = command_exit(&script) {
-            return p;
+        if script(&words).is_some() {
+            return Process::Script { ports: c.ports.iter().map(|p| p.container_port).collect() };
         }
         return Process::Serve { ports };
     }
@@ -139,42 +167,6 @@ pub fn repo_name(image: &str) -> String {
     last.split([':', '@']).next().unwrap_or(last).to_string()
 }
 
-/// Reads a command line for how it ends: a final `sleep N`, `exit N`, `true`, `false`; a loop or
-/// `sleep infinity` never ends.
-fn command_exit(script: &str) -> Option<Process> {
-    let mut s = script.trim();
-    for shell in ["/bin/sh -c", "sh -c", "/bin/bash -c", "bash -c", "/bin/ash -c", "ash -c"] {
-        if let Some(rest) = s.strip_prefix(shell) {
-            s = rest.trim();
-            break;
-        }
-    }
-    if s.contains("while true") || s.contains("sleep infinity") || s.contains("tail -f") {
-        return None;
-    }
-    // The last simple command decides, unless an earlier `exit` or a failing `false &&` does.
-    let last = s.rsplit([';', '&', '|', '\n']).map(str::trim).find(|p| !p.is_empty()).unwrap_or("");
-    let last = last.trim_matches(['"', '\'', ' ']);
-    let mut parts = last.split_whitespace();
-    match parts.next() {
-        Some("sleep") => {
-            let n = parts.next().unwrap_or("0");
-            let d = SimDuration::parse(n).or_else(|_| SimDuration::parse(&format!("{n}s"))).ok()?;
-            Some(Process::Exit { after: d, code: 0 })
-        }
-        Some("exit") => Some(Process::Exit {
-            after: SimDuration::millis(50),
-            code: parts.next().and_then(|c| c.parse().ok()).unwrap_or(0),
-        }),
-        Some("true") => Some(Process::Exit { after: SimDuration::millis(50), code: 0 }),
-        Some("false") => Some(Process::Exit { after: SimDuration::millis(50), code: 1 }),
-        Some("echo") | Some("date") | Some("env") | Some("printenv") | Some("ls") | Some("cat") => {
-            Some(Process::Exit { after: SimDuration::millis(50), code: 0 })
-        }
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,20 +195,29 @@ mod tests {
     }
 
     #[test]
-    fn shells_and_commands_exit_as_they_would() {
+    fn commands_the_shell_runs_are_scripts() {
+        // A shell with nothing to read exits at once.
         assert!(matches!(process_for(&container("busybox", &[], &[])), Process::Exit { code: 0, .. }));
+        for (command, args) in [
+            (&["sh", "-c", "echo hi; sleep 30"][..], &[][..]),
+            (&["sleep", "infinity"], &[]),
+            (&[], &["/bin/sh", "-c", "exit 3"]),
+            (&["/bin/echo"], &["$(MESSAGE)"]),
+        ] {
+            assert!(
+                matches!(process_for(&container("busybox", command, args)), Process::Script { .. }),
+                "{command:?} {args:?}"
+            );
+        }
+        // A program the shell does not run is taken for a server.
+        assert!(matches!(process_for(&container("python:3.12", &["python", "app.py"], &[])), Process::Serve { .. }));
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
-            process_for(&container("busybox", &["sh", "-c", "echo hi; sleep 30"], &[])),
-            Process::Exit { after: SimDuration::seconds(30), code: 0 }
+            script(&words(&["sh", "-c", "echo $0 $1", "a", "b"])),
+            Some(("echo $0 $1".to_string(), words(&["a", "b"])))
         );
-        assert!(matches!(
-            process_for(&container("busybox", &["sh", "-c", "exit 3"], &[])),
-            Process::Exit { code: 3, .. }
-        ));
-        assert!(matches!(process_for(&container("busybox", &["sleep", "infinity"], &[])), Process::Serve { .. }));
-        assert!(matches!(
-            process_for(&container("busybox", &["sh", "-c", "while true; do sleep 1; done"], &[])),
-            Process::Serve { .. }
-        ));
+        assert_eq!(script(&words(&["/bin/bash", "-ec", "x"])), Some(("x".to_string(), words(&["bash"]))));
+        assert_eq!(script(&words(&["sh", "run.sh"])), None);
+        assert_eq!(script(&words(&["echo", "a b"])), Some(("echo 'a b'".to_string(), words(&["sh"]))));
     }
 }

@@ -99,6 +99,40 @@ impl State {
         Ok(hit)
     }
 
+    /// A container's command ended with `code` at `at`: the kubelet sees the container exit.
+    pub fn process_exited(&mut self, uid: &Uid, container: &str, at: SimTime, code: i32) {
+        let Some(c) = self.pods.get_mut(uid).and_then(|w| w.containers.iter_mut().find(|c| c.name == container)) else {
+            return;
+        };
+        if let CState::Running { since, .. } = c.state {
+            c.state = CState::Running { since, exits: Some((at, code)) };
+        }
+    }
+
+    /// Which probes of a pod's running containers are due now and run a command: the prober
+    /// runs those in the container before the kubelet syncs.
+    pub fn due_exec_probes(&self, pod: &Pod, now: SimTime) -> Vec<(String, &'static str, Vec<String>)> {
+        let Some(w) = self.pods.get(&pod.metadata.uid) else { return Vec::new() };
+        let mut due = Vec::new();
+        for c in w.containers.iter().filter(|c| matches!(c.state, CState::Running { .. })) {
+            let Some(spec) = pod.spec.containers.iter().find(|s| s.name == c.name) else { continue };
+            let probes = [
+                ("startup", &spec.startup_probe, &c.startup, !c.started),
+                ("liveness", &spec.liveness_probe, &c.liveness, c.started),
+                ("readiness", &spec.readiness_probe, &c.readiness, c.started),
+            ];
+            for (kind, probe, run, active) in probes {
+                if let (Some(exec), Some(at), true) =
+                    (probe.as_ref().and_then(|p| p.exec.as_ref()), run.next_at, active)
+                    && at <= now
+                {
+                    due.push((c.name.clone(), kind, exec.command.clone()));
+                }
+            }
+        }
+        due
+    }
+
     /// Forces the pod's readiness to fail (or lifts that), as `sim unready|ready pod` do.
     pub fn set_unready(&mut self, uid: &Uid, unready: bool) -> bool {
         match self.pods.get_mut(uid) {
@@ -179,7 +213,9 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     };
     let mut out = containers::Outcome::default();
     let config = |c: &crate::api::pod::Container| env::resolve(ctx.store, pod, c).map(|_| ());
-    w.advance(pod, ctx.now, ctx.registry, &config, &mut out);
+    let exec = |container: &str, kind: &'static str| ctx.exec_probes.get(&(container.to_string(), kind)).cloned();
+    let sync = containers::Sync { registry: ctx.registry, config: &config, exec: &exec };
+    w.advance(pod, ctx.now, &sync, &mut out);
     let mut ops: Vec<Op> = out.events.into_iter().map(|(warning, reason, msg)| event(warning, &reason, msg)).collect();
     // While the containers are still being created the status stays the one written at
     // admission: the kubelet reports again once one runs or fails.
@@ -198,6 +234,10 @@ pub fn reconcile(ctx: &Ctx, key: &ObjectKey) -> Vec<Op> {
     }
     if work != Some(&w) {
         ops.push(Op::Kubelet(Note::Set { uid: uid.clone(), work: Box::new(w) }));
+    }
+    // The runtime starts each new container's command once the record says it runs.
+    for container in out.entrypoints {
+        ops.push(Op::StartEntrypoint { pod: key.clone(), container });
     }
     ops
 }

@@ -22,6 +22,18 @@ pub const SHOW_FAILURE: SimDuration = SimDuration::seconds(1);
 /// How soon the kubelet tries again to create a container whose configuration was missing.
 pub const CONFIG_RETRY: SimDuration = SimDuration::seconds(10);
 
+/// What a sync learns from the node besides the record: the registry, whether a container's
+/// configuration resolves, and the prober's results for exec probes that were due (the
+/// kubelet's results cache, filled by running each probe's command in its container).
+pub struct Sync<'a> {
+    pub registry: &'a Registry,
+    pub config: &'a dyn Fn(&Container) -> Result<(), String>,
+    pub exec: &'a dyn Fn(&str, &'static str) -> ProbeResult,
+}
+
+/// What an exec probe's command answered, if the prober ran it this sync.
+pub type ProbeResult = Option<Result<(), String>>;
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodWork {
     /// The machine's boot these containers run in.
@@ -96,6 +108,8 @@ pub enum CState {
 pub struct Outcome {
     pub events: Vec<(bool, String, String)>,
     pub pulled: Vec<String>,
+    /// Containers just started whose command the shell runs.
+    pub entrypoints: Vec<String>,
 }
 
 impl Outcome {
@@ -164,21 +178,14 @@ impl PodWork {
     }
 
     /// Moves every container forward to `now`.
-    pub fn advance(
-        &mut self,
-        pod: &Pod,
-        now: SimTime,
-        registry: &Registry,
-        config: &dyn Fn(&Container) -> Result<(), String>,
-        out: &mut Outcome,
-    ) {
+    pub fn advance(&mut self, pod: &Pod, now: SimTime, sync: &Sync, out: &mut Outcome) {
         let unready = self.unready;
         for c in &mut self.containers {
             let Some(spec) = pod.spec.containers.iter().find(|s| s.name == c.name) else { continue };
             // Each step can lead to another at the same instant (an exit, then an immediate
             // restart); a few rounds always suffice.
             for _ in 0..8 {
-                if !c.step(pod, spec, now, registry, config, unready, out) {
+                if !c.step(pod, spec, now, sync, unready, out) {
                     break;
                 }
             }
@@ -293,15 +300,14 @@ impl ContainerWork {
         pod: &Pod,
         spec: &Container,
         now: SimTime,
-        registry: &Registry,
-        config: &dyn Fn(&Container) -> Result<(), String>,
+        sync: &Sync,
         unready: bool,
         out: &mut Outcome,
     ) -> bool {
         let uid = &pod.metadata.uid;
         match self.state.clone() {
             CState::Pulling { since, done_at } if now >= done_at => {
-                match registry.pull(&spec.image) {
+                match sync.registry.pull(&spec.image) {
                     Ok(()) => {
                         let took = done_at - since;
                         let size = 20_000_000
@@ -342,7 +348,7 @@ impl ContainerWork {
             CState::Starting { at } if now >= at => {
                 // The kubelet builds the container's environment before creating it; a missing
                 // reference stops it there, and the next sync tries again.
-                if let Err(message) = config(spec) {
+                if let Err(message) = (sync.config)(spec) {
                     if self.config_error.as_ref() != Some(&message) {
                         out.warning("Failed", format!("Error: {message}"));
                     }
@@ -360,6 +366,11 @@ impl ContainerWork {
                 let exits = match process_for(spec) {
                     Process::Exit { after, code } => Some((at + after, code)),
                     Process::Serve { .. } => None,
+                    // The shell runs the command and says when it ends.
+                    Process::Script { .. } => {
+                        out.entrypoints.push(self.name.clone());
+                        None
+                    }
                 };
                 self.state = CState::Running { since: at, exits };
                 self.started = spec.startup_probe.is_none();
@@ -389,7 +400,7 @@ impl ContainerWork {
                     self.exit(pod, since, t, code, if code == 0 { "Completed" } else { "Error" }, out);
                     return true;
                 }
-                self.probe(pod, spec, since, now, unready, out)
+                self.probe(pod, spec, now, unready, sync, out)
             }
             CState::Exited { restart_at: Some(r), .. } if now >= r => {
                 self.restarts += 1;
@@ -451,18 +462,20 @@ impl ContainerWork {
         &mut self,
         pod: &Pod,
         spec: &Container,
-        since: SimTime,
         now: SimTime,
         unready: bool,
+        sync: &Sync,
         out: &mut Outcome,
     ) -> bool {
+        let CState::Running { since, .. } = self.state else { return false };
         let process = process_for(spec);
+        let exec = |kind: &'static str| (sync.exec)(&self.name, kind);
         if let (Some(p), Some(t)) = (&spec.startup_probe, self.startup.next_at)
             && !self.started
             && now >= t
         {
             self.startup.next_at = Some(t + SimDuration::seconds(p.period()));
-            match check(p, pod, spec, &process, false) {
+            match check(p, pod, spec, &process, false, exec("startup")) {
                 Ok(()) => {
                     self.started = true;
                     self.startup.next_at = None;
@@ -490,7 +503,7 @@ impl ContainerWork {
             && now >= t
         {
             self.liveness.next_at = Some(t + SimDuration::seconds(p.period()));
-            match check(p, pod, spec, &process, false) {
+            match check(p, pod, spec, &process, false, exec("liveness")) {
                 Ok(()) => self.liveness.failures = 0,
                 Err(msg) => {
                     self.liveness.failures += 1;
@@ -511,7 +524,7 @@ impl ContainerWork {
             && now >= t
         {
             self.readiness.next_at = Some(t + SimDuration::seconds(p.period()));
-            match check(p, pod, spec, &process, unready) {
+            match check(p, pod, spec, &process, unready, exec("readiness")) {
                 Ok(()) => {
                     self.readiness.failures = 0;
                     self.readiness.successes += 1;
@@ -537,9 +550,17 @@ impl ContainerWork {
 }
 
 /// One probe against the simulated process: an HTTP or TCP probe succeeds when the process
-/// listens on the port (a process that declares no ports is taken to listen where asked); exec
-/// and gRPC probes succeed while it runs. A forced failure answers 503.
-fn check(p: &Probe, pod: &Pod, spec: &Container, process: &Process, forced: bool) -> Result<(), String> {
+/// listens on the port (a process that declares no ports is taken to listen where asked); an
+/// exec probe is what its command answered in the container (`exec`, when the prober ran it);
+/// gRPC probes succeed while it runs. A forced failure answers 503.
+fn check(
+    p: &Probe,
+    pod: &Pod,
+    spec: &Container,
+    process: &Process,
+    forced: bool,
+    exec: Option<Result<(), String>>,
+) -> Result<(), String> {
     let ip = &pod.status.pod_ip;
     let listening = |port: &IntOrString| -> Result<i32, String> {
         let n = match port {
@@ -553,6 +574,7 @@ fn check(p: &Probe, pod: &Pod, spec: &Container, process: &Process, forced: bool
         };
         match process {
             Process::Serve { ports } if ports.is_empty() || ports.contains(&n) => Ok(n),
+            Process::Script { ports } if ports.contains(&n) => Ok(n),
             _ => Err(format!("dial tcp {ip}:{n}: connect: connection refused")),
         }
     };
@@ -574,7 +596,7 @@ fn check(p: &Probe, pod: &Pod, spec: &Container, process: &Process, forced: bool
     match process {
         Process::Exit { .. } if p.exec.is_none() => Err("the container is not serving".into()),
         _ if forced => Err("command failed with exit code 1".into()),
-        _ => Ok(()),
+        _ => exec.filter(|_| p.exec.is_some()).unwrap_or(Ok(())),
     }
 }
 
