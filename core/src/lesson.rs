@@ -23,6 +23,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("service-types", include_str!("../../lessons/service-types.yaml")),
     ("what-survives", include_str!("../../lessons/what-survives.yaml")),
     ("node-fails", include_str!("../../lessons/node-fails.yaml")),
+    ("statefulset-basics", include_str!("../../lessons/statefulset-basics.yaml")),
 ];
 
 /// A scenario, as its file describes it.
