@@ -110,6 +110,9 @@ impl Files for Recording<'_> {
     }
 }
 
+/// The prompt of the learner's machine, before a line that runs there.
+pub const WORKSTATION_PROMPT: &str = "$ ";
+
 impl Cluster {
     /// Runs one console line: a shell command line on the learner's machine (`kubectl …`,
     /// `sim …`, pipes, `export`, loops; several lines when a here-document or a loop spans them).

@@ -297,3 +297,33 @@ test('everything a click does can be done from the keyboard, with the focus visi
   await page.waitForSelector('[data-testid=node-inspector]');
   assert.deepEqual(errors, []);
 });
+
+test('a shell opened in a pod shows its prompt; lines pasted together run one by one', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.click('[data-testid=play]');
+  await run(page, 'kubectl run -it --rm --image=busybox:1.28 shell --restart=Never -- sh');
+  await page.waitForFunction(() => document.querySelector('[data-testid=console-prompt]').textContent.trim() === '/ #');
+  await run(page, 'hostname');
+  const exchange = page.locator('[data-testid=console-line]').last();
+  assert.equal((await exchange.locator('.sigil').innerText()).trim(), '/ #');
+  assert.match(await exchange.innerText(), /hostname\s+shell/);
+  await screenshot(page, 'console-attached');
+  await run(page, 'exit');
+  assert.match(await lastLine(page), /pod "shell" deleted/);
+  assert.equal((await page.locator('[data-testid=console-prompt]').textContent()).trim(), '$');
+
+  // A tutorial's lines pasted at once: each runs, in order, with its own answer.
+  const before = await page.locator('[data-testid=console-line]').count();
+  await page.evaluate(() => {
+    const input = document.querySelector('[data-testid=console-input]');
+    const data = new DataTransfer();
+    data.setData('text/plain', 'kubectl create deployment pasted --image=nginx\nkubectl get deployment pasted -o name\n');
+    input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=console-line]').length === n + 2, before);
+  const lines = page.locator('[data-testid=console-line]');
+  assert.match(await lines.nth(before).innerText(), /kubectl create deployment pasted --image=nginx\s+deployment.apps\/pasted created/);
+  assert.match(await lines.nth(before + 1).innerText(), /deployment.apps\/pasted/);
+  assert.equal(await page.inputValue('[data-testid=console-input]'), '');
+  assert.deepEqual(errors, []);
+});

@@ -44,6 +44,30 @@ pub fn ConsolePanel() -> impl IntoView {
         sim.run(&line);
     };
 
+    // Several lines pasted at once run one after the other, as a terminal runs them (an input
+    // would join them into one); core says where each command ends (a here-document or a loop
+    // spans lines).
+    let on_paste = move |ev: web_sys::ClipboardEvent| {
+        let Some(text) = ev.clipboard_data().and_then(|d| d.get_data("text/plain").ok()) else { return };
+        if !text.trim_end().contains('\n') {
+            return;
+        }
+        ev.prevent_default();
+        let Some(el) = input.get() else { return };
+        let typed = el.value();
+        el.set_value("");
+        offered.set(Vec::new());
+        cursor.set_value(None);
+        for (_, line) in podscape_core::shell::commands(&format!("{typed}{text}")) {
+            history.update_value(|h| {
+                if h.last() != Some(&line) {
+                    h.push(line.clone());
+                }
+            });
+            sim.run(&line);
+        }
+    };
+
     // Up and Down walk the typed lines, as a shell's history does; Tab completes the last word
     // (on an empty prompt Tab moves focus on, so the page stays keyboard-navigable).
     let on_key = move |ev: web_sys::KeyboardEvent| {
@@ -116,7 +140,7 @@ pub fn ConsolePanel() -> impl IntoView {
                         view! {
                             <div class="exchange" class:failed=!e.ok class:replayed=e.replayed data-testid="console-line" title=e.replayed.then_some("Replayed from your saved work")>
                                 <div class="prompt">
-                                    <span class="sigil" aria-hidden="true">"$ "</span>
+                                    <span class="sigil" aria-hidden="true">{e.prompt.clone()}</span>
                                     <code>{e.line.clone()}</code>
                                 </div>
                                 <pre class="stdout">{e.stdout.clone()}</pre>
@@ -134,7 +158,9 @@ pub fn ConsolePanel() -> impl IntoView {
                 }
             >
                 <label for="console-line" class="visually-hidden">"Console line"</label>
-                <span class="sigil" aria-hidden="true">"$"</span>
+                <span class="sigil" aria-hidden="true" data-testid="console-prompt">
+                    {move || sim.prompt.get().trim_end().to_string()}
+                </span>
                 <input
                     id="console-line"
                     data-testid="console-input"
@@ -144,6 +170,7 @@ pub fn ConsolePanel() -> impl IntoView {
                     spellcheck="false"
                     placeholder="kubectl get pods -o wide"
                     on:keydown=on_key
+                    on:paste=on_paste
                 />
                 <button
                     type="button"

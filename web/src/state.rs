@@ -18,6 +18,8 @@ pub struct Exchange {
     pub ok: bool,
     /// A line replayed from saved work: its answer was not kept.
     pub replayed: bool,
+    /// The prompt the line was typed at: the learner's machine's, or a container shell's.
+    pub prompt: String,
 }
 
 /// The lesson being followed, as the lesson panel shows it.
@@ -87,6 +89,8 @@ pub struct Sim {
     layout: StoredValue<Layout>,
     pub view: RwSignal<View>,
     pub console: RwSignal<Vec<Exchange>>,
+    /// The prompt before the next line (core's: a container's shell while attached).
+    pub prompt: RwSignal<String>,
     pub playing: RwSignal<bool>,
     pub speed: RwSignal<u32>,
     pub selected: RwSignal<Option<String>>,
@@ -138,6 +142,7 @@ impl Sim {
             layout: StoredValue::new(layout),
             view: RwSignal::new(view),
             console: RwSignal::new(Vec::new()),
+            prompt: RwSignal::new(podscape_core::console::WORKSTATION_PROMPT.to_string()),
             playing: RwSignal::new(true),
             speed: RwSignal::new(1),
             selected: RwSignal::new(None),
@@ -167,8 +172,13 @@ impl Sim {
     /// Runs a console line against the cluster, shows it with its answer, and redraws.
     pub fn run(&self, line: &str) {
         let files = self.files.get_value();
-        let out = self.cluster.try_update_value(|c| c.run(line, &files));
-        let Some(out) = out else { return };
+        let ran = self.cluster.try_update_value(|c| {
+            let prompt = c.console_prompt().to_string();
+            let out = c.run(line, &files);
+            (prompt, out, c.console_prompt().to_string())
+        });
+        let Some((prompt, out, next_prompt)) = ran else { return };
+        self.prompt.set(next_prompt);
         let id = self.next_id.try_update_value(|n| {
             *n += 1;
             *n
@@ -180,6 +190,7 @@ impl Sim {
             stderr: out.stderr.clone(),
             ok: out.ok(),
             replayed: false,
+            prompt,
         };
         self.console.update(|c| {
             c.push(entry);
@@ -279,6 +290,7 @@ impl Sim {
     fn replace_cluster(&self, cluster: Cluster) {
         // Another cluster's Events are numbered afresh: the host hears those recorded from now on.
         self.events_sent.set_value(cluster.last_event_seq());
+        self.prompt.set(cluster.console_prompt().to_string());
         self.cluster.set_value(cluster);
         self.layout.set_value(Layout::default());
         self.console.set(Vec::new());
@@ -459,6 +471,7 @@ impl Sim {
                 stderr: String::new(),
                 ok: true,
                 replayed: true,
+                prompt: podscape_core::console::WORKSTATION_PROMPT.to_string(),
             })
             .collect();
         self.next_id.set_value(first + entries.len() as u64);

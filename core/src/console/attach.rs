@@ -36,6 +36,12 @@ impl Cluster {
         self.console.attached.as_ref().map(|a| a.prompt.as_str())
     }
 
+    /// The prompt before the console's next line: the attached shell's (`/ # `,
+    /// `root@POD:/# `), or the learner's machine's.
+    pub fn console_prompt(&self) -> &str {
+        self.prompt().unwrap_or(crate::console::WORKSTATION_PROMPT)
+    }
+
     /// Runs a line in the attached shell; `exit` (or the container going) ends the session.
     pub(crate) fn run_attached(&mut self, line: &str) -> Output {
         let Some(mut a) = self.console.attached.take() else { return Output::default() };
