@@ -19,6 +19,11 @@ use crate::shell::{self, Env, Status};
 
 /// How much of a container's output its log keeps.
 const MAX_LOG: usize = 256 << 10;
+/// The instructions one step of a command may run (well inside the shell's bound for a run).
+const STEP_BUDGET: u64 = 5_000;
+/// When a command that used up its step without sleeping goes on: a spinning loop costs a
+/// bounded amount per simulated minute, however long the clock runs.
+const BUSY_PAUSE: crate::time::SimDuration = crate::time::SimDuration::seconds(5);
 
 /// One run of a container: which pod, which container, which restart.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -146,7 +151,7 @@ impl Cluster {
         process.reset_budget();
         let status = {
             let mut host = self.container_host(&ctx);
-            process.step(&mut host, u64::MAX, false)
+            process.step(&mut host, STEP_BUDGET, false)
         };
         let printed = format!("{}{}", std::mem::take(&mut process.stdout), std::mem::take(&mut process.stderr));
         self.entrypoints.append(&instance, &printed);
@@ -156,8 +161,10 @@ impl Cluster {
                 self.timers.schedule(self.now + d, Work::Entrypoint(key.clone(), container.to_string()));
             }
             Status::Busy => {
+                // A loop that never sleeps keeps its CPU busy: it goes on a little later, so it
+                // runs for as long as it likes without holding up the instant.
                 self.entrypoints.running.insert(instance, process);
-                self.queues.push(Work::Entrypoint(key.clone(), container.to_string()));
+                self.timers.schedule(self.now + BUSY_PAUSE, Work::Entrypoint(key.clone(), container.to_string()));
             }
             Status::Exited(code) => self.entrypoint_exited(key, &instance, code),
         }

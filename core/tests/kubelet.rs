@@ -223,3 +223,17 @@ spec:
     let killing = events_for(&c, "wrongport", "Killing");
     assert_eq!(killing[0].message, "Container web failed liveness probe, will be restarted");
 }
+
+/// A container whose command loops without sleeping keeps running (its CPU busy), neither
+/// holding up the cluster nor ending; one that sleeps in its loop prints on each turn.
+#[test]
+fn a_busy_loop_keeps_its_container_running() {
+    let mut c = Cluster::new(Config { empty: true, ..Config::default() });
+    run(&mut c, "kubectl run spin --image=busybox -- sh -c 'i=0; while true; do i=$((i+1)); done'");
+    run(&mut c, "kubectl run tick --image=busybox -- sh -c 'while true; do echo tick; sleep 10; done'");
+    c.advance(secs(65));
+    let spin = pod(&c, "spin");
+    assert_eq!(spin.status.phase, "Running");
+    assert_eq!(spin.status.container_statuses[0].restart_count, 0);
+    assert_eq!(run(&mut c, "kubectl logs tick").lines().count(), 7, "ticks at 0, 10, … 60 s");
+}
