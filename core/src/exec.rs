@@ -45,6 +45,12 @@ impl Cluster {
     /// does: `sh -c SCRIPT` runs the script in the container's shell; anything else is one
     /// program, looked up in the image (a missing one is the runtime's error, not a shell's).
     pub(crate) fn exec(&mut self, ctx: &Context, argv: &[String]) -> ExecOutput {
+        self.exec_with(ctx, argv, true)
+    }
+
+    /// [`Cluster::exec`]; `wait` makes the command's `sleep`s move simulated time, as a
+    /// `kubectl exec` waits for them (the prober does not).
+    fn exec_with(&mut self, ctx: &Context, argv: &[String], wait: bool) -> ExecOutput {
         let mut env = Env::exported(self.container_env(ctx));
         env.cwd = "/".into();
         let dialect = self.dialect(ctx);
@@ -58,14 +64,14 @@ impl Cluster {
             };
             let mut p = shell::Process::new(&parsed, env);
             p.args = if rest.is_empty() { vec![shell_name.clone()] } else { rest.to_vec() };
-            let mut host = ContainerHost { c: self, ctx, direct: false, wait: true };
+            let mut host = ContainerHost { c: self, ctx, direct: false, wait };
             let out = p.run_to_end(&mut host);
             return ExecOutput { stdout: out.stdout, stderr: out.stderr, code: out.code };
         }
         // One program: its words as they are (no shell to expand them), run where builtins and
         // the image's tools are found alike.
         let line: Vec<String> = argv.iter().map(|w| shell::quote(w)).collect();
-        let mut host = ContainerHost { c: self, ctx, direct: true, wait: true };
+        let mut host = ContainerHost { c: self, ctx, direct: true, wait };
         let out = shell::run_text(&line.join(" "), &mut env, &mut host);
         ExecOutput { stdout: out.stdout, stderr: out.stderr, code: out.code }
     }
@@ -88,13 +94,7 @@ impl Cluster {
         }
         for (container, kind, argv) in self.kubelet.due_exec_probes(pod, self.now) {
             let ctx = Context { pod: key.clone(), container: container.clone() };
-            let out = {
-                let mut env = Env::exported(self.container_env(&ctx));
-                env.cwd = "/".into();
-                let line: Vec<String> = argv.iter().map(|w| shell::quote(w)).collect();
-                let mut host = ContainerHost { c: self, ctx: &ctx, direct: true, wait: false };
-                shell::run_text(&line.join(" "), &mut env, &mut host)
-            };
+            let out = self.exec_with(&ctx, &argv, false);
             let result = if out.code == 0 {
                 Ok(())
             } else {

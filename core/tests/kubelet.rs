@@ -237,3 +237,32 @@ fn a_busy_loop_keeps_its_container_running() {
     assert_eq!(spin.status.container_statuses[0].restart_count, 0);
     assert_eq!(run(&mut c, "kubectl logs tick").lines().count(), 7, "ticks at 0, 10, … 60 s");
 }
+
+/// An exec probe's command runs in the container as `kubectl exec` would run it, `sh -c`
+/// included: the pod is Ready once the file its readiness probe tests exists.
+#[test]
+fn an_exec_readiness_probe_reads_the_containers_files() {
+    let mut c = Cluster::new(Config { empty: true, ..Config::default() });
+    apply(
+        &mut c,
+        "apiVersion: v1
+kind: Pod
+metadata:
+  name: gate
+spec:
+  containers:
+  - name: app
+    image: busybox
+    command: [sleep, '3600']
+    readinessProbe:
+      exec:
+        command: [sh, -c, 'test -e /tmp/ready']
+      periodSeconds: 2
+",
+    );
+    c.advance(secs(20));
+    assert!(!pod(&c, "gate").is_ready(), "no /tmp/ready yet");
+    run(&mut c, "kubectl exec gate -- touch /tmp/ready");
+    c.advance(secs(5));
+    assert!(pod(&c, "gate").is_ready());
+}

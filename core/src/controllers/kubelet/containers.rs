@@ -212,11 +212,7 @@ impl PodWork {
                         _ => ((requested_at + grace).max(signalled), 137),
                     };
                     if now >= at {
-                        let id = container_id(uid, &c.name, c.restarts);
-                        c.before_last = c.last.take();
-                        let reason = if code == 0 { "Completed" } else { "Error" };
-                        c.last = Some(Ended { code, reason: reason.into(), started: since, finished: at, id });
-                        c.ready = false;
+                        c.ended(uid, since, at, code, if code == 0 { "Completed" } else { "Error" });
                         c.state = CState::Exited { at, restart_at: None };
                     } else {
                         next = Some(next.map_or(at, |n| n.min(at)));
@@ -424,11 +420,16 @@ impl ContainerWork {
         delay
     }
 
-    fn exit(&mut self, pod: &Pod, since: SimTime, at: SimTime, code: i32, reason: &str, out: &mut Outcome) {
-        let id = container_id(&pod.metadata.uid, &self.name, self.restarts);
+    /// Records how the running instance ended (`lastState`, the one before it kept).
+    fn ended(&mut self, uid: &crate::api::Uid, since: SimTime, at: SimTime, code: i32, reason: &str) {
+        let id = container_id(uid, &self.name, self.restarts);
         self.before_last = self.last.take();
         self.last = Some(Ended { code, reason: reason.into(), started: since, finished: at, id });
         self.ready = false;
+    }
+
+    fn exit(&mut self, pod: &Pod, since: SimTime, at: SimTime, code: i32, reason: &str, out: &mut Outcome) {
+        self.ended(&pod.metadata.uid, since, at, code, reason);
         let restart = match pod.spec.restart_policy.as_str() {
             "Never" => false,
             "OnFailure" => code != 0,

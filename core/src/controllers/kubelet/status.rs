@@ -10,8 +10,9 @@ use crate::time::SimTime;
 use super::containers::{CState, ContainerWork, Ended, PodWork, SHOW_FAILURE, container_id};
 use super::normalize_image;
 
-/// The status of a pod the kubelet has admitted but cannot start yet (its volumes are not
-/// attached or mounted): Pending, every container waiting in ContainerCreating.
+/// The status the kubelet reports when it admits a pod, before its sandbox exists (and while
+/// its volumes are not yet attached or mounted): Pending, every container waiting in
+/// ContainerCreating, no IP.
 pub fn admitted_status(pod: &Pod, host_ip: &str, now: SimTime) -> PodStatus {
     let mut s = pod.status.clone();
     s.phase = "Pending".into();
